@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: MIT
+#
+# virtwl top-level build.  Everything lands in $(BUILD); each userspace
+# program is built twice: plainly in $(BUILD)/ and with ASan+UBSan in
+# $(BUILD)/san/.  Each part of the tree adds its own rules in a fragment
+# (<part>/<part>.mk) included below.
+
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+BUILD ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+DEPS_GROUPS ?= all
+CC ?= gcc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+PKG_CONFIG ?= pkg-config
+PYTHON ?= /usr/bin/python3
+WAYLAND_SCANNER ?= wayland-scanner
+
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wmissing-prototypes \
+	-Wstrict-prototypes -Wshadow -Wpointer-arith -Wformat=2
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -g $(WARN) -fno-strict-aliasing \
+	-I$(BUILD)/gen -Idriver/include/uapi
+OPT_CFLAGS := -O2
+SAN_CFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+SAN_LDFLAGS := -fsanitize=address,undefined
+CFLAGS ?=
+LDFLAGS ?=
+
+pkgcflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
+pkglibs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
+
+# $(call c_program,NAME,SOURCES,PKGS,EXTRA_LIBS)
+# Defines $(BUILD)/NAME and $(BUILD)/san/NAME from SOURCES.
+define c_program
+$(1)_SRCS := $(2)
+$(1)_OBJS := $$(patsubst %.c,$(BUILD)/obj/%.o,$$(filter %.c,$(2)))
+$(1)_SAN_OBJS := $$(patsubst %.c,$(BUILD)/san/obj/%.o,$$(filter %.c,$(2)))
+$(BUILD)/$(1): $$($(1)_OBJS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(call pkglibs,$(3)) $(4)
+$(BUILD)/san/$(1): $$($(1)_SAN_OBJS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(SAN_LDFLAGS) $$(LDFLAGS) -o $$@ $$^ $$(call pkglibs,$(3)) $(4)
+$$($(1)_OBJS) $$($(1)_SAN_OBJS): PKG_CFLAGS += $$(call pkgcflags,$(3))
+ALL_PROGRAMS += $(BUILD)/$(1) $(BUILD)/san/$(1)
+endef
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+$(BUILD)/san/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+ALL_PROGRAMS :=
+TESTS_unit :=
+TESTS_fuzz :=
+TESTS_integration :=
+TESTS_vm :=
+BENCHES :=
+INSTALL_BIN :=
+
+include protocols/protocols.mk
+include $(wildcard compositor/compositor.mk xwayland/xwayland.mk host/host.mk driver/driver.mk rootfs/rootfs.mk)
+include tests/tests.mk
+
+.PHONY: all deps check demo bench install clean
+all: $(ALL_PROGRAMS)
+
+deps:
+	@scripts/install-deps.sh $(DEPS_GROUPS)
+
+# make check: install what is missing, build, run every level this machine
+# supports; the last line printed is "N passed, N failed".
+check: deps
+	@$(MAKE) --no-print-directory all check-programs
+	@tests/harness.sh --build $(BUILD) \
+		unit $(TESTS_unit) -- fuzz $(TESTS_fuzz) -- \
+		integration $(TESTS_integration) -- vm $(TESTS_vm)
+
+bench: deps
+	@$(MAKE) --no-print-directory all check-programs
+	@tests/bench/run.sh --build $(BUILD) $(BENCHES)
+
+demo: deps
+	@$(MAKE) --no-print-directory all check-programs
+	@scripts/demo.sh --build $(BUILD)
+
+install: $(INSTALL_BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(INSTALL_BIN) $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,53 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# Installs every Debian package that building, testing and demonstrating
+# virtwl needs.  Idempotent: when everything is present it does nothing
+# and touches no package state.  Usage: scripts/install-deps.sh [GROUP...]
+# where GROUP is build, test, vm or all (default: all).
+set -eu
+
+build_pkgs="build-essential pkg-config python3 libwayland-dev wayland-protocols
+libxkbcommon-dev libpixman-1-dev libdrm-dev libcmocka-dev libpng-dev
+libxcb1-dev libxcb-composite0-dev libxcb-xfixes0-dev libxcb-render0-dev
+libxcb-shape0-dev libxcb-icccm4-dev libxcb-ewmh-dev libxcb-res0-dev
+libweston-10-dev clang libclang-rt-14-dev"
+
+test_pkgs="weston sway swaybg grim wayland-utils foot xwayland xterm x11-apps
+x11-utils x11-xserver-utils xclip xdotool wtype wl-clipboard waypipe
+gtk-3-examples fonts-dejavu-core util-linux procps psmisc"
+
+vm_pkgs="linux-image-amd64 linux-headers-amd64 qemu-system-x86 seabios
+qemu-system-data busybox-static cpio squashfs-tools e2fsprogs kmod
+libglib2.0-dev libfdt-dev meson ninja-build dpkg-dev zlib1g-dev xz-utils"
+
+groups=${*:-all}
+want=""
+for g in $groups; do
+	case $g in
+	build) want="$want $build_pkgs" ;;
+	test) want="$want $build_pkgs $test_pkgs" ;;
+	vm) want="$want $build_pkgs $vm_pkgs" ;;
+	all) want="$want $build_pkgs $test_pkgs $vm_pkgs" ;;
+	*) echo "install-deps: unknown group '$g' (build, test, vm, all)" >&2; exit 2 ;;
+	esac
+done
+
+missing=""
+for p in $want; do
+	case " $missing " in *" $p "*) continue ;; esac
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing packages:$missing" >&2
+	echo "install-deps: run this script as root to install them" >&2
+	exit 1
+fi
+echo "install-deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get -o DPkg::Lock::Timeout=900 update -qq
+# shellcheck disable=SC2086
+apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends $missing
