@@ -13,7 +13,7 @@ set -u
 build=build
 if [ "${1:-}" = --build ]; then build=$2; shift 2; fi
 logs=$build/test-logs
-mkdir -p "$logs"
+mkdir -p "$logs/sanitizer"
 top=$(pwd)
 export VIRTWL_TOP="$top" VIRTWL_BUILD="$top/$build"
 export CMOCKA_MESSAGE_OUTPUT=TAP
@@ -28,13 +28,28 @@ start_all=$(date +%s)
 
 run_test() {
 	t=$1
+	# "san:PROGRAM" runs PROGRAM with VIRTWL_SAN=1: it then drives the
+	# ASan+UBSan builds of our programs.
+	san=0
+	case $t in san:*) san=1; t=${t#san:} ;; esac
 	name=$(echo "$t" | sed "s|^$build/||; s|tests/||; s|/|-|g")
+	[ $san -eq 1 ] && name="san-$name"
 	log=$logs/$level-$name.log
+	sanlog=$logs/sanitizer/$level-$name
+	rm -f "$sanlog".*
 	limit=${VIRTWL_TEST_TIMEOUT:-600}
 	t0=$(date +%s)
-	timeout -k 10 "$limit" "$t" >"$log" 2>&1
+	VIRTWL_SAN=$san \
+	ASAN_OPTIONS="log_path=$sanlog:detect_leaks=1:abort_on_error=0" \
+	UBSAN_OPTIONS="log_path=$sanlog:print_stacktrace=1:halt_on_error=1" \
+		timeout -k 10 "$limit" "$t" >"$log" 2>&1
 	status=$?
 	t1=$(date +%s)
+	for r in "$sanlog".*; do
+		[ -e "$r" ] || continue
+		echo "not ok - sanitizer report $r" >>"$log"
+		cat "$r" >>"$log"
+	done
 	p=$(grep -c '^ok ' "$log" | tr -d ' ')
 	s=$(grep -ci '^ok .*# *skip' "$log" | tr -d ' ')
 	f=$(grep -c '^not ok ' "$log" | tr -d ' ')
