@@ -11,5 +11,7 @@ endef
 
 $(eval $(call unit_test,tests/unit/test-uapi,tests/unit/test-uapi.c))
 
+include tests/vm/vm.mk
+
 .PHONY: check-programs
 check-programs: $(ALL_PROGRAMS) $(CHECK_PROGRAMS)

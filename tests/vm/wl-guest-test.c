@@ -250,7 +250,7 @@ static int conn_send(struct conn *c, uint32_t op, uint64_t arg, uint64_t arg2,
 static int conn_fill(struct conn *c, int ms)
 {
 	size_t room;
-	unsigned int i;
+	unsigned int i, nf;
 
 	if (c->off == c->have)
 		c->off = c->have = 0;
@@ -273,15 +273,15 @@ static int conn_fill(struct conn *c, int ms)
 		return -EOVERFLOW;
 	memcpy(c->buf + c->have, txn_buf->data, txn_buf->len);
 	c->have += txn_buf->len;
-	for (i = 0; i < VIRTWL_SEND_MAX_ALLOCS && txn_buf->fds[i] >= 0; i++)
+	for (nf = 0; nf < VIRTWL_SEND_MAX_ALLOCS && txn_buf->fds[nf] >= 0; nf++)
 		if (c->nfds < 256)
-			c->fds[c->nfds++] = txn_buf->fds[i];
-	for (; i < VIRTWL_SEND_MAX_ALLOCS; i++)
+			c->fds[c->nfds++] = txn_buf->fds[nf];
+	for (i = nf; i < VIRTWL_SEND_MAX_ALLOCS; i++)
 		if (txn_buf->fds[i] != -1)
 			return -EBADMSG;	/* unused slots must be -1 */
-	if (!txn_buf->len && !i)
+	if (!txn_buf->len && !nf)
 		c->eof = true;
-	return (int)txn_buf->len + (int)i;
+	return (int)txn_buf->len + (int)nf;
 }
 
 static int conn_read(struct conn *c, void *dst, size_t n)
@@ -1325,6 +1325,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	printf("@@PLAN %s %zu\n", tag, only ? 1 : n);
 	for (i = 0; i < n; i++) {
 		double t0 = now_s();
 		bool ok;
