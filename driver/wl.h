@@ -40,8 +40,12 @@
 #define WL_IN_BUF_MAX		128
 /* Data bytes per VFD_SEND: a larger write is split into several sends. */
 #define WL_SEND_CHUNK		(64 * 1024)
-/* Host vfds announced by VFD_NEW but not yet claimed by a VFD_RECV. */
-#define WL_HOST_PENDING_MAX	1024
+/*
+ * Host vfds announced by VFD_NEW that user space has not received yet
+ * (unclaimed, or queued on some vfd): a device cannot make the guest hold
+ * more than this.
+ */
+#define WL_HOST_UNDELIVERED_MAX	1024
 /* Default bound on the bytes queued on one vfd (module parameter). */
 #define WL_QUEUE_DEFAULT_KIB	4096
 
@@ -132,7 +136,7 @@ struct wl_dev {
 	/* The id table: guest ids 1..VIRTWL_MAX_ALLOC-1 and host ids. */
 	struct mutex lock;
 	struct idr vfds;
-	unsigned int host_pending;	/* unclaimed host vfds */
+	atomic_t host_undelivered;	/* see WL_HOST_UNDELIVERED_MAX */
 
 	/* in queue: only the worker and probe touch it */
 	struct virtqueue *in_vq;
@@ -148,6 +152,8 @@ struct wl_dev {
 	bool dead;			/* removed or reset: nothing more */
 	struct list_head reap_list;	/* abandoned, completed commands */
 	struct work_struct reap_work;
+
+	struct dentry *debugfs;		/* only with the inject parameter */
 
 	/* Counters, shown in sysfs for leak checks and diagnosis. */
 	atomic_t nr_vfds;
@@ -172,6 +178,7 @@ bool wl_out_writable(struct wl_dev *dev);
 
 /* wl_in.c */
 void wl_in_work(struct work_struct *work);
+void wl_in_dispatch(struct wl_dev *dev, const void *buf, u32 len);
 
 /* wl_vfd.c */
 struct wl_vfd *wl_vfd_create(struct wl_dev *dev, enum wl_vfd_kind kind);
@@ -182,6 +189,7 @@ void wl_vfd_close_async(struct wl_vfd *vfd);
 void wl_vfd_drop_unclaimed(struct wl_vfd *vfd);
 int wl_vfd_set_mapping(struct wl_vfd *vfd, u64 pfn, u32 size);
 void wl_qentry_free(struct wl_qentry *e);
+void wl_vfd_drain(struct wl_vfd *vfd);
 
 static inline bool wl_can_read(const struct wl_vfd *vfd)
 {

@@ -88,7 +88,6 @@ static void wl_in_new(struct wl_dev *dev, const void *buf, u32 len)
 	}
 	vfd->id = id;
 	vfd->flags = flags;
-	vfd->host = true;
 	if (kind == WL_VFD_MEM) {
 		ret = wl_vfd_set_mapping(vfd, pfn, size);
 		if (ret) {
@@ -98,16 +97,15 @@ static void wl_in_new(struct wl_dev *dev, const void *buf, u32 len)
 		}
 	}
 
-	mutex_lock(&dev->lock);
-	if (dev->host_pending >= WL_HOST_PENDING_MAX) {
-		mutex_unlock(&dev->lock);
-		wl_drop(dev, "too many unclaimed host vfds", id, 0);
+	if (atomic_inc_return(&dev->host_undelivered) > WL_HOST_UNDELIVERED_MAX) {
+		atomic_dec(&dev->host_undelivered);
+		wl_drop(dev, "too many undelivered host vfds", id, 0);
 		wl_vfd_put(vfd);
 		return;
 	}
+	vfd->host = true;	/* counted in host_undelivered from here */
+	mutex_lock(&dev->lock);
 	ret = idr_alloc(&dev->vfds, vfd, id, id + 1, GFP_KERNEL);
-	if (ret >= 0)
-		dev->host_pending++;
 	mutex_unlock(&dev->lock);
 	if (ret < 0) {
 		wl_drop(dev, "VFD_NEW with an id in use", id, 0);
@@ -124,7 +122,6 @@ static struct wl_vfd *wl_claim(struct wl_dev *dev, u32 id)
 	vfd = idr_find(&dev->vfds, id);
 	if (vfd && vfd->host && !vfd->claimed && !vfd->has_file) {
 		vfd->claimed = true;
-		dev->host_pending--;
 		wl_vfd_get(vfd);
 	} else {
 		vfd = NULL;
@@ -141,7 +138,7 @@ static void wl_in_recv(struct wl_dev *dev, const void *buf, u32 len)
 	struct wl_qentry *e;
 	u32 id, count, data_len, nvfds = 0, i;
 	size_t limit;
-	bool over;
+	bool over, ok;
 
 	if (len < sizeof(*msg)) {
 		wl_drop(dev, "short VFD_RECV", len, 0);
@@ -167,9 +164,22 @@ static void wl_in_recv(struct wl_dev *dev, const void *buf, u32 len)
 	}
 
 	target = wl_vfd_lookup(dev, id);
-	if (!target || !wl_can_read(target)) {
+	if (!target) {
 		/* Normal for data that crossed a VFD_CLOSE. */
 		dev_dbg(&dev->vdev->dev, "recv for vfd %#x dropped\n", id);
+		goto err_drop;
+	}
+	/*
+	 * A host vfd gets data only once it was passed to the guest in a
+	 * RECV: this keeps what undelivered vfds hold in a tree rooted at
+	 * vfds user space has.
+	 */
+	mutex_lock(&dev->lock);
+	ok = wl_can_read(target) &&
+	     (!target->host || target->claimed || target->has_file);
+	mutex_unlock(&dev->lock);
+	if (!ok) {
+		wl_drop(dev, "VFD_RECV for a vfd that cannot receive", id, 0);
 		goto err_drop;
 	}
 	if (!nvfds && !data_len)
@@ -246,7 +256,7 @@ static void wl_in_hup(struct wl_dev *dev, const void *buf, u32 len)
 	wl_vfd_put(vfd);
 }
 
-static void wl_in_dispatch(struct wl_dev *dev, const void *buf, u32 len)
+void wl_in_dispatch(struct wl_dev *dev, const void *buf, u32 len)
 {
 	const struct virtio_wl_ctrl_hdr *hdr = buf;
 	u32 type;

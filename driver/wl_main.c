@@ -7,7 +7,10 @@
  * This file: the module, probe/remove, and the out queue on which every
  * command goes to the device and waits for its reply.
  */
+#include <linux/debugfs.h>
 #include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/uaccess.h>
 #include <linux/idr.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -32,7 +35,13 @@ module_param_named(queue_kib, wl_queue_kib, uint, 0644);
 MODULE_PARM_DESC(queue_kib,
 		 "Bound on received bytes queued on one vfd, in KiB; beyond it data is dropped and reads fail with ENOBUFS (default: 4096)");
 
+static bool inject;
+module_param(inject, bool, 0444);
+MODULE_PARM_DESC(inject,
+		 "Testing only: /sys/kernel/debug/virtio_wl/wlN/inject takes raw device messages, handled as if the device sent them (default: N)");
+
 static DEFINE_IDA(wl_ida);
+static struct dentry *wl_debugfs_root;
 
 /* Wire structs and uapi structs: sizes fixed by the protocol. */
 static_assert(sizeof(struct virtio_wl_ctrl_hdr) == 8);
@@ -391,6 +400,7 @@ WL_ATTR(dropped_messages, atomic_long_read(&dev->nr_dropped));
 WL_ATTR(overruns, atomic_long_read(&dev->nr_overruns));
 WL_ATTR(in_buffers, dev->in_nbufs);
 WL_ATTR(use_shmem, dev->use_shmem);
+WL_ATTR(undelivered_host_vfds, atomic_read(&dev->host_undelivered));
 
 static struct attribute *wl_attrs[] = {
 	&dev_attr_vfds.attr,
@@ -400,9 +410,52 @@ static struct attribute *wl_attrs[] = {
 	&dev_attr_overruns.attr,
 	&dev_attr_in_buffers.attr,
 	&dev_attr_use_shmem.attr,
+	&dev_attr_undelivered_host_vfds.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(wl);
+
+/*
+ * Testing only: a write is one device message, dispatched exactly as one
+ * from the in queue, so tests can check that malformed or hostile
+ * messages are refused without a device that sends them.
+ */
+static ssize_t wl_inject_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	struct wl_dev *dev = file->private_data;
+	void *buf;
+
+	if (count > WL_IN_BUF_SIZE)
+		return -EMSGSIZE;
+	if (READ_ONCE(dev->dead))
+		return -ENODEV;
+	buf = kmalloc(WL_IN_BUF_SIZE, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	if (copy_from_user(buf, ubuf, count)) {
+		kfree(buf);
+		return -EFAULT;
+	}
+	wl_in_dispatch(dev, buf, count);
+	kfree(buf);
+	return count;
+}
+
+static const struct file_operations wl_inject_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = wl_inject_write,
+	.llseek = noop_llseek,
+};
+
+static void wl_debugfs_add(struct wl_dev *dev)
+{
+	if (!inject || !wl_debugfs_root)
+		return;
+	dev->debugfs = debugfs_create_dir(dev->name, wl_debugfs_root);
+	debugfs_create_file("inject", 0200, dev->debugfs, dev, &wl_inject_fops);
+}
 
 static int wl_validate(struct virtio_device *vdev)
 {
@@ -472,6 +525,7 @@ static int wl_probe(struct virtio_device *vdev)
 	if (ret)
 		goto err_misc;
 
+	wl_debugfs_add(dev);
 	dev_info(&vdev->dev, "/dev/%s: %s pfns%s, %u in-buffers\n", dev->name,
 		 dev->use_shmem ? "shm-region" : "absolute",
 		 dev->trans_flags ? ", transition flags" : "", dev->in_nbufs);
@@ -494,6 +548,33 @@ err_vqs:
 	return ret;
 }
 
+/*
+ * Host vfds user space never received would otherwise stay forever: only
+ * the id table and the queues of other undelivered vfds refer to them.
+ */
+static void wl_free_undelivered(struct wl_dev *dev)
+{
+	struct wl_vfd *vfd, *found;
+	int id;
+
+	do {
+		found = NULL;
+		mutex_lock(&dev->lock);
+		idr_for_each_entry(&dev->vfds, vfd, id) {
+			if (vfd->host && !vfd->has_file) {
+				idr_remove(&dev->vfds, id);
+				found = vfd;
+				break;
+			}
+		}
+		mutex_unlock(&dev->lock);
+		if (found) {
+			wl_vfd_drain(found);
+			wl_vfd_put(found);
+		}
+	} while (found);
+}
+
 static void wl_remove(struct virtio_device *vdev)
 {
 	struct wl_dev *dev = vdev->priv;
@@ -502,6 +583,7 @@ static void wl_remove(struct virtio_device *vdev)
 	void *buf;
 	int id;
 
+	debugfs_remove(dev->debugfs);
 	misc_deregister(&dev->misc);
 
 	spin_lock_irq(&dev->out_lock);
@@ -524,6 +606,7 @@ static void wl_remove(struct virtio_device *vdev)
 	idr_for_each_entry(&dev->vfds, vfd, id)
 		wake_up_all(&vfd->wq);
 	mutex_unlock(&dev->lock);
+	wl_free_undelivered(dev);
 	flush_work(&dev->reap_work);
 	schedule_work(&dev->reap_work);
 	flush_work(&dev->reap_work);
@@ -559,12 +642,20 @@ static struct virtio_driver wl_driver = {
 
 static int __init wl_init(void)
 {
-	return register_virtio_driver(&wl_driver);
+	int ret;
+
+	if (inject)
+		wl_debugfs_root = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	ret = register_virtio_driver(&wl_driver);
+	if (ret)
+		debugfs_remove(wl_debugfs_root);
+	return ret;
 }
 
 static void __exit wl_exit(void)
 {
 	unregister_virtio_driver(&wl_driver);
+	debugfs_remove(wl_debugfs_root);
 	ida_destroy(&wl_ida);
 }
 

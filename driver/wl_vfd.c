@@ -16,6 +16,7 @@
 #include <linux/mm.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/version.h>
@@ -58,8 +59,8 @@ void wl_qentry_free(struct wl_qentry *e)
 	kfree(e);
 }
 
-/* Empties the receive queue; returns how many data bytes it held. */
-static void wl_vfd_drain(struct wl_vfd *vfd)
+/* Empties the receive queue, closing the host vfds queued on it. */
+void wl_vfd_drain(struct wl_vfd *vfd)
 {
 	struct wl_qentry *e, *tmp;
 	LIST_HEAD(list);
@@ -83,6 +84,8 @@ static void wl_vfd_release_ref(struct kref *ref)
 	struct wl_dev *dev = vfd->dev;
 
 	wl_vfd_drain(vfd);
+	if (vfd->host && !vfd->has_file)
+		atomic_dec(&dev->host_undelivered);
 	atomic_dec(&dev->nr_vfds);
 	kfree(vfd);
 	wl_dev_put(dev);
@@ -254,7 +257,11 @@ static struct file *wl_vfd_file_prepare(struct wl_vfd *vfd)
 /* Hands one reference on vfd to file. */
 static void wl_vfd_file_commit(struct wl_vfd *vfd, struct file *file)
 {
+	mutex_lock(&vfd->dev->lock);
 	vfd->has_file = true;
+	mutex_unlock(&vfd->dev->lock);
+	if (vfd->host)
+		atomic_dec(&vfd->dev->host_undelivered);
 	file->private_data = vfd;
 }
 
@@ -743,6 +750,8 @@ static int wl_vfd_mmap(struct file *file, struct vm_area_struct *vma)
 
 	if (vfd->kind != WL_VFD_MEM || !vfd->map_len)
 		return -EACCES;
+	if (READ_ONCE(vfd->dev->dead))
+		return -ENODEV;
 	if (vma->vm_pgoff > (vfd->map_len >> PAGE_SHIFT))
 		return -EINVAL;
 	off = (u64)vma->vm_pgoff << PAGE_SHIFT;
@@ -770,6 +779,26 @@ static int wl_vfd_mmap(struct file *file, struct vm_area_struct *vma)
 				  vma->vm_page_prot);
 }
 
+static const char *const wl_kind_names[] = {
+	[WL_VFD_CTX] = "context",
+	[WL_VFD_PIPE_READ] = "pipe-read",
+	[WL_VFD_PIPE_WRITE] = "pipe-write",
+	[WL_VFD_PIPE_RW] = "pipe",
+	[WL_VFD_MEM] = "memory",
+	[WL_VFD_FENCE] = "fence",
+};
+
+/* /proc/PID/fdinfo/FD: which vfd this is, for diagnosis and tests. */
+static void wl_vfd_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct wl_vfd *vfd = file->private_data;
+
+	seq_printf(m, "virtwl_id:\t%#x\nvirtwl_kind:\t%s\n", vfd->id,
+		   wl_kind_names[vfd->kind]);
+	if (vfd->map_len)
+		seq_printf(m, "virtwl_size:\t%u\n", vfd->size);
+}
+
 static const struct file_operations wl_vfd_fops = {
 	.owner = THIS_MODULE,
 	.read = wl_vfd_read,
@@ -780,7 +809,10 @@ static const struct file_operations wl_vfd_fops = {
 	.mmap = wl_vfd_mmap,
 	.flush = wl_vfd_flush,
 	.release = wl_vfd_release,
+	.show_fdinfo = wl_vfd_show_fdinfo,
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
 	.llseek = no_llseek,
+#endif
 };
 
 /* /dev/wlN */
@@ -1011,5 +1043,7 @@ const struct file_operations wl_dev_fops = {
 	.release = wl_dev_release,
 	.unlocked_ioctl = wl_dev_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
 	.llseek = no_llseek,
+#endif
 };

@@ -11,6 +11,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
+mount -t debugfs debugfs /sys/kernel/debug
 exec </dev/console >/dev/console 2>&1
 
 kv=$(uname -r)
@@ -62,14 +63,14 @@ load_wl() {
 echo "@@DIAG guest up at $(cut -d' ' -f1 /proc/uptime) s, kernel $kv"
 case $mode in
 check)
-	if load_wl; then
+	if load_wl inject=1; then
 		guest_test --tag shmem --expect-shmem 1 --cycles "$cycles"
 		if rmmod virtio_wl; then
 			tap "ok guest/rmmod"
 		else
 			tap "not ok guest/rmmod"
 		fi
-		load_wl use_shmem=0 &&
+		load_wl inject=1 use_shmem=0 &&
 			guest_test --tag abs --expect-shmem 0 --cycles $((cycles / 10))
 	fi
 	;;

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/virtio_wl.h>
 #include <linux/virtwl.h>
 
 #include "wl-test-proto.h"
@@ -1126,6 +1127,201 @@ static bool t_no_drops(void)
 	return true;
 }
 
+/* The vfd id behind fd, from /proc/self/fdinfo; 0 if none. */
+static uint32_t vfd_id(int fd, char *kind, size_t kind_len)
+{
+	char path[64], line[128];
+	unsigned int id = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "virtwl_id: %x", &id);
+		if (kind && sscanf(line, "virtwl_kind: %31s", kind) == 1)
+			kind[kind_len - 1] = '\0';
+	}
+	fclose(f);
+	return id;
+}
+
+#define INJECT "/sys/kernel/debug/virtio_wl/wl0/inject"
+#define DROPPED "/sys/class/misc/wl0/dropped_messages"
+static int inject_fd = -1;
+
+static bool inject(const void *msg, size_t len)
+{
+	return write(inject_fd, msg, len) == (ssize_t)len;
+}
+
+/* Injects msg and checks the driver counted it as malformed (or not). */
+static bool inject_expect(const void *msg, size_t len, long drops, const char *what)
+{
+	long d0 = read_long(DROPPED);
+
+	CHECK(inject(msg, len), "injecting %s: %s", what, strerror(errno));
+	CHECK(read_long(DROPPED) == d0 + drops, "%s: %ld messages dropped, expected %ld",
+	      what, read_long(DROPPED) - d0, drops);
+	return true;
+}
+
+struct inj_new {
+	uint32_t type, flags, id, vflags;
+	uint64_t pfn;
+	uint32_t size, pad[9];
+};
+static_assert(sizeof(struct inj_new) == 64, "ctrl_vfd_new");
+
+static size_t inj_recv(uint8_t *buf, uint32_t target, const uint32_t *ids,
+		       uint32_t count, uint32_t nids_real, const char *data)
+{
+	uint32_t h[4] = { VIRTIO_WL_CMD_VFD_RECV, 0, target, count };
+	size_t dl = data ? strlen(data) : 0;
+
+	memcpy(buf, h, 16);
+	memcpy(buf + 16, ids, nids_real * 4);
+	memcpy(buf + 16 + nids_real * 4, data ? data : "", dl);
+	return 16 + nids_real * 4 + dl;
+}
+
+static uint64_t rnd_state = 0x2545f4914f6cdd1dull;
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+/*
+ * A hostile device: messages that are short, name bad ids, carry bad
+ * counts or pfns, or are random, must be dropped and counted, never
+ * crash, and leave the real contexts working.
+ */
+static bool t_hostile(void)
+{
+	const uint32_t host = 0x40100001;
+	struct inj_new nw = { .type = VIRTIO_WL_CMD_VFD_NEW, .id = host,
+			      .vflags = VIRTIO_WL_VFD_READ };
+	uint32_t ids[40] = { host, 0x40100099 };
+	uint8_t buf[4096];
+	struct conn *c = conn_open(NULL);
+	struct wlt_msg m;
+	uint32_t ctx, hdr[3];
+	char kind[32] = "";
+	long undelivered;
+	int fd, ev, i;
+
+	inject_fd = open(INJECT, O_WRONLY | O_CLOEXEC);
+	CHECK(inject_fd >= 0, "%s: %s (load virtio_wl with inject=1)", INJECT, strerror(errno));
+	CHECK(c, "NEW_CTX: %s", strerror(errno));
+	ctx = vfd_id(c->fd, NULL, 0);
+	CHECK(ctx > 0 && ctx < 0x800, "context vfd id %#x from fdinfo", ctx);
+
+	hdr[0] = VIRTIO_WL_CMD_VFD_NEW;
+	if (!inject_expect(hdr, 4, 1, "a 4-byte message") ||
+	    !inject_expect((uint32_t[]){ 0x999, 0 }, 8, 1, "an unknown type") ||
+	    !inject_expect(&nw, 20, 1, "a short VFD_NEW"))
+		return false;
+	nw.id = 5;
+	if (!inject_expect(&nw, 32, 1, "VFD_NEW with a guest id"))
+		return false;
+	nw.id = 0x80000001;
+	if (!inject_expect(&nw, 32, 1, "VFD_NEW with bit 31"))
+		return false;
+	nw.id = 0x40100000;
+	nw.vflags = 0x10;
+	if (!inject_expect(&nw, 32, 1, "VFD_NEW with unknown flags"))
+		return false;
+	nw.vflags = 0;	/* shared memory ... */
+	nw.pfn = 0xffffffffffffull;	/* ... far outside the window */
+	nw.size = PAGE;
+	if (!inject_expect(&nw, 32, 1, "VFD_NEW with a pfn out of range"))
+		return false;
+	nw.size = 0;
+	nw.pfn = 1;
+	if (!inject_expect(&nw, 32, 1, "VFD_NEW of memory without size"))
+		return false;
+	nw.id = host;
+	nw.vflags = VIRTIO_WL_VFD_READ;
+	nw.pfn = 0;
+	if (!inject_expect(&nw, 32, 0, "a good VFD_NEW") ||
+	    !inject_expect(&nw, 32, 1, "VFD_NEW with an id in use"))
+		return false;
+	if (!inject_expect(buf, inj_recv(buf, host, NULL, 0, 0, "early"), 1,
+			   "RECV for a host vfd not yet passed to the guest") ||
+	    !inject_expect(buf, 12, 1, "a short RECV") ||
+	    !inject_expect(buf, inj_recv(buf, ctx, ids, 29, 29, NULL), 1,
+			   "RECV with 29 vfds") ||
+	    !inject_expect(buf, inj_recv(buf, ctx, ids, 5, 2, NULL), 1,
+			   "RECV whose vfd_count overruns it") ||
+	    !inject_expect(buf, inj_recv(buf, ctx, ids, 0x40000000, 0, NULL), 1,
+			   "RECV with a huge vfd_count"))
+		return false;
+	/* A good RECV naming one announced and one unknown vfd. */
+	if (!inject_expect(buf, inj_recv(buf, ctx, ids, 2, 2, "hi"), 1,
+			   "RECV naming an unknown vfd"))
+		return false;
+	CHECK(conn_read(c, buf, 2) == 0 && !memcmp(buf, "hi", 2), "injected data not received");
+	CHECK(conn_take_fds(c, &fd, 1) && !c->nfds, "got %u vfds, expected 1", c->nfds);
+	CHECK(vfd_id(fd, kind, sizeof(kind)) == host && !strcmp(kind, "pipe-read"),
+	      "received vfd is %#x (%s)", vfd_id(fd, NULL, 0), kind);
+	CHECK((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY, "host read pipe not O_RDONLY");
+	hdr[0] = VIRTIO_WL_CMD_VFD_HUP;
+	hdr[1] = 0;
+	hdr[2] = host;
+	if (!inject_expect(buf, inj_recv(buf, host, NULL, 0, 0, "xyz"), 0, "RECV on it") ||
+	    !inject_expect(hdr, 12, 0, "HUP on it") ||
+	    !inject_expect(hdr, 10, 1, "a short HUP"))
+		return false;
+	ev = wait_fd(fd, POLLIN, 0);
+	CHECK((ev & (POLLIN | POLLHUP)) == (POLLIN | POLLHUP), "poll gave %#x", ev);
+	CHECK(read(fd, buf, sizeof(buf)) == 3 && !memcmp(buf, "xyz", 3), "pipe data");
+	CHECK(read(fd, buf, sizeof(buf)) == 0, "no EOF after HUP");
+	/* The real device never heard of it: close(2) reports its answer. */
+	errno = 0;
+	CHECK(close(fd) < 0 && errno == ENOENT, "close of a vfd the device does not know: %s",
+	      strerror(errno));
+
+	/* Random messages. */
+	for (i = 0; i < 50000; i++) {
+		static const uint32_t types[] = {
+			VIRTIO_WL_CMD_VFD_NEW, VIRTIO_WL_CMD_VFD_RECV,
+			VIRTIO_WL_CMD_VFD_HUP, VIRTIO_WL_CMD_VFD_NEW_CTX, 0,
+		};
+		uint32_t *w = (uint32_t *)buf;
+		size_t len = rnd() % 4 ? rnd() % 96 : rnd() % sizeof(buf);
+		unsigned int k;
+
+		for (k = 0; k < sizeof(buf) / 4; k++)
+			w[k] = (uint32_t)rnd();
+		w[0] = types[rnd() % 5] + (rnd() % 8 ? 0 : (uint32_t)rnd() % 3);
+		w[1] = 0;
+		/* Ids the device could name: host ones, unused guest ones. */
+		for (k = 2; k < 40; k++)
+			if (rnd() % 2)
+				w[k] = rnd() % 2 ? 0x40200000 + (uint32_t)(rnd() % 16) :
+						   0x7f0 + (uint32_t)(rnd() % 4);
+		if (rnd() % 2)
+			w[3] = (uint32_t)(rnd() % 32);	/* flags / vfd_count */
+		if (rnd() % 2)
+			w[4] = w[5] = 0;		/* pfn */
+		CHECK(inject(buf, len), "injecting random message %d: %s", i, strerror(errno));
+	}
+	undelivered = read_long("/sys/class/misc/wl0/undelivered_host_vfds");
+	CHECK(undelivered >= 0 && undelivered <= 1024, "%ld undelivered host vfds", undelivered);
+	printf("@@DIAG %s/hostile: %ld messages dropped, %ld undelivered host vfds held\n", tag,
+	       read_long(DROPPED), undelivered);
+	/* The real context still works. */
+	CHECK(!conn_send(c, WLT_ECHO, 0, 0, "alive", 5, NULL, 0) && !conn_reply(c, &m, NULL) &&
+	      m.len == 5, "context broken after the hostile messages");
+	close(inject_fd);
+	conn_close(c);
+	return true;
+}
+
 /* Benchmarks: figures for tests/bench/vm-virtio-wl.sh. */
 
 static void bench_line(const char *name, double value, const char *unit)
@@ -1290,6 +1486,8 @@ static const struct subtest tests[] = {
 	{ "queue_overrun", t_overrun },
 	{ "open_close_cycles", t_leak },
 	{ "no_malformed_messages", t_no_drops },
+	/* Last: it leaves undelivered host vfds until the module unloads. */
+	{ "hostile_device", t_hostile },
 };
 
 static const struct subtest benches[] = {
