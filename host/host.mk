@@ -1,0 +1,23 @@
+# SPDX-License-Identifier: MIT
+# The host side: the virtio-wl device model (host/wl/), its QEMU adapter
+# (host/qemu/, built into QEMU by host/qemu/build-qemu.sh, not here) and
+# wlvm.
+
+WL_MODEL_SRCS := host/wl/wl_dev.c host/wl/wl_vfd.c host/wl/wl_window.c \
+	host/wl/wl_vring.c
+
+# wlvm finds the QEMU built from exactly these sources by their hash.
+WLVM_QEMU_HASH := $(shell host/qemu/build-qemu.sh --hash 2>/dev/null)
+WLVM_CONFIG := $(BUILD)/gen/wlvm_config.h
+WLVM_CONFIG_TEXT := \#define WLVM_QEMU_HASH "$(WLVM_QEMU_HASH)"\n\#define WLVM_SRCDIR "$(CURDIR)"
+# Rewritten only when it changes, so wlvm is relinked only then.
+$(shell mkdir -p $(BUILD)/gen; printf '$(WLVM_CONFIG_TEXT)\n' > $(WLVM_CONFIG).tmp; \
+	cmp -s $(WLVM_CONFIG).tmp $(WLVM_CONFIG) && rm -f $(WLVM_CONFIG).tmp || \
+	mv $(WLVM_CONFIG).tmp $(WLVM_CONFIG))
+
+$(eval $(call c_program,wlvm,host/wlvm.c))
+INSTALL_BIN += $(BUILD)/wlvm
+
+.PHONY: qemu
+qemu:
+	host/qemu/build-qemu.sh
