@@ -771,10 +771,16 @@ static bool t_memfd(void)
 	munmap(map, size);
 	close(fd);
 
+	/* Statuses of host/README.md: 1 malformed, 2 over a limit. */
+	st = memfd_request(m, 2ull << 30, "over-max-mem", &fd);
+	CHECK(st == 2 && fd < 0, "request over the mapped-memory limit: status %d, fd %d",
+	      st, fd);
 	st = memfd_request(m, 1ull << 40, "too-big", &fd);
-	CHECK(st > 0 && fd < 0, "oversize request: status %d, fd %d", st, fd);
+	CHECK(st == 1 && fd < 0, "request over 4 GiB: status %d, fd %d", st, fd);
 	st = memfd_request(m, 0, "empty", &fd);
-	CHECK(st > 0 && fd < 0, "zero-size request: status %d, fd %d", st, fd);
+	CHECK(st == 1 && fd < 0, "zero-size request: status %d, fd %d", st, fd);
+	st = memfd_request(m, PAGE, "bad name", &fd);
+	CHECK(st == 1 && fd < 0, "name with a space: status %d, fd %d", st, fd);
 	conn_close(c);
 	conn_close(m);
 	return true;
