@@ -38,6 +38,15 @@ vm_check() {
 		echo "no guest kernel /boot/vmlinuz-$kver for virtio_wl.ko"
 		return 1
 	fi
+	# wlvm would build its QEMU on first use; do it here so that a
+	# machine that cannot (no deb-src access) skips instead of failing.
+	bq=$top/host/qemu/build-qemu.sh
+	if [ -z "${VIRTWL_QEMU:-}" ] && [ -x "$bq" ] && ! "$bq" --path >/dev/null; then
+		if ! out=$("$bq" 2>&1); then
+			echo "QEMU with virtio-wl-pci cannot be built here: $(echo "$out" | tail -1)"
+			return 1
+		fi
+	fi
 	if ! out=$("$vm_wlvm" -n -k "/boot/vmlinuz-$kver" -i "$vm_initrd" \
 		--wayland-sock "$vm_tmp/wl-0" 2>&1 >/dev/null); then
 		echo "wlvm cannot run a VM here: $(echo "$out" | tail -1)"
