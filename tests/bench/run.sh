@@ -19,9 +19,10 @@ failed=0
 for b in "$@"; do
 	name=$(echo "$b" | sed "s|^$build/||; s|tests/||; s|/|-|g")
 	echo "### $name"
-	if ! "$b" 2>&1 | tee "$logs/$name.log"; then
-		failed=$((failed + 1))
-	fi
+	"$b" >"$logs/$name.log" 2>&1
+	st=$?
+	cat "$logs/$name.log"
+	[ $st -eq 0 ] || { echo "($name exited with status $st)"; failed=$((failed + 1)); }
 	echo
 done
 [ "$failed" -eq 0 ]
