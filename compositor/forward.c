@@ -14,6 +14,7 @@
 #include <wayland-server-protocol.h>
 
 #include "nest.h"
+#include "tables.h"
 
 #define MAX_ARGS 20	/* libwayland's WL_CLOSURE_MAX_ARGS */
 
@@ -22,33 +23,6 @@ const int nest_object_marker;
 
 /* Per-interface hooks, indexed like nest_interfaces[]. */
 static const struct object_hooks **hooks_by_index;
-
-/* Open-addressed map from wl_interface pointer to its table row. */
-#define INFO_SLOTS 512
-static const struct nest_interface_info *info_slots[INFO_SLOTS];
-
-static size_t
-info_slot(const struct wl_interface *interface)
-{
-	uintptr_t v = (uintptr_t)interface;
-
-	return (size_t)((v >> 4) ^ (v >> 13)) % INFO_SLOTS;
-}
-
-static const struct nest_interface_info *
-info_for_interface(const struct wl_interface *interface)
-{
-	size_t i = info_slot(interface);
-
-	if (!interface)
-		return NULL;
-	while (info_slots[i]) {
-		if (info_slots[i]->interface == interface)
-			return info_slots[i];
-		i = (i + 1) % INFO_SLOTS;
-	}
-	return NULL;
-}
 
 static const struct {
 	const char *interface;
@@ -64,15 +38,11 @@ nest_hooks_init(void)
 {
 	static const struct object_hooks *table[512];
 
-	if (nest_interface_count > 512 || nest_interface_count > INFO_SLOTS / 2)
+	if (nest_interface_count > 512)
 		abort();
 	for (size_t i = 0; i < nest_interface_count; i++) {
 		const struct nest_interface_info *info = &nest_interfaces[i];
-		size_t slot = info_slot(info->interface);
 
-		while (info_slots[slot])
-			slot = (slot + 1) % INFO_SLOTS;
-		info_slots[slot] = info;
 		for (size_t h = 0; h < sizeof(hook_list) / sizeof(hook_list[0]);
 		     h++) {
 			if (strcmp(hook_list[h].interface,
@@ -81,12 +51,6 @@ nest_hooks_init(void)
 		}
 	}
 	hooks_by_index = table;
-}
-
-bool
-nest_message_is_destructor(uint64_t mask, uint32_t opcode)
-{
-	return opcode < 64 && (mask >> opcode) & 1;
 }
 
 /* Walks a wl_message signature: one type character per argument. */
@@ -147,14 +111,10 @@ object_from_resource(struct wl_resource *resource,
 struct nest_object *
 nest_object_from_resource(struct wl_resource *resource)
 {
-	const char *name = wl_resource_get_class(resource);
+	const struct nest_interface_info *info =
+		nest_info_by_name(wl_resource_get_class(resource));
 
-	for (size_t i = 0; i < nest_interface_count; i++) {
-		if (strcmp(nest_interfaces[i].interface->name, name) == 0)
-			return object_from_resource(
-				resource, nest_interfaces[i].interface);
-	}
-	return NULL;
+	return info ? object_from_resource(resource, info->interface) : NULL;
 }
 
 static int host_event_dispatch(const void *implementation, void *target,
@@ -274,7 +234,7 @@ nest_forward_request(struct nest_object *object, uint32_t opcode,
 			if (!out[i].o && !nullable)
 				inert = true;
 		} else if (type == 'n') {
-			new_info = info_for_interface(message->types[i]);
+			new_info = nest_info_by_interface(message->types[i]);
 			new_id = args[i].n;
 			out[i].o = NULL;
 			if (!new_info) {
@@ -363,7 +323,7 @@ nest_forward_event(struct nest_object *object, uint32_t opcode,
 		new_proxy = (struct wl_proxy *)args[i].o;
 		if (!new_proxy)
 			continue;
-		info = info_for_interface(message->types[i]);
+		info = nest_info_by_interface(message->types[i]);
 		child = drop || !info ? NULL :
 					nest_object_create(nc, info,
 							   wl_resource_get_version(

@@ -20,6 +20,7 @@
 
 #include "formats.h"
 #include "nest.h"
+#include "tables.h"
 
 static int
 direct_connect(struct nest *nest)
@@ -71,30 +72,6 @@ const struct channel_impl nest_direct_channel = {
 	.alloc_shared = direct_alloc_shared,
 };
 
-static const struct nest_interface_info *
-info_by_name(const char *name)
-{
-	for (size_t i = 0; i < nest_interface_count; i++) {
-		if (strcmp(nest_interfaces[i].interface->name, name) == 0)
-			return &nest_interfaces[i];
-	}
-	return NULL;
-}
-
-/* Interfaces in the XML that are never host globals for guests. */
-static bool
-never_offered(const char *name)
-{
-	static const char *const names[] = { "wl_display", "wl_registry",
-					     "wl_callback" };
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (strcmp(name, names[i]) == 0)
-			return true;
-	}
-	return false;
-}
-
 const struct nest_global *
 nest_find_global(struct nest *nest, uint32_t name)
 {
@@ -132,19 +109,17 @@ watch_global(void *data, struct wl_registry *registry, uint32_t name,
 	     const char *interface, uint32_t version)
 {
 	struct nest *nest = data;
-	const struct nest_interface_info *info = info_by_name(interface);
+	const struct nest_interface_info *info = nest_info_by_name(interface);
 	struct nest_global *global;
 
-	if (!info || never_offered(interface))
+	if (!info || !nest_interface_offerable(info))
 		return;
 	global = calloc(1, sizeof(*global));
 	if (!global)
 		return;
 	global->name = name;
 	global->info = info;
-	global->version = version < (uint32_t)info->interface->version ?
-				  version :
-				  (uint32_t)info->interface->version;
+	global->version = nest_offered_version(info, version);
 	wl_list_insert(nest->globals.prev, &global->link);
 
 	if (strcmp(interface, "wl_shm") == 0 && !nest->watch.shm) {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "nest.h"
+#include "tables.h"
 
 #define WLNEST_VERSION "0.1"
 
@@ -94,14 +95,9 @@ static void
 list_interfaces(void)
 {
 	for (size_t i = 0; i < nest_interface_count; i++) {
-		const struct wl_interface *interface =
-			nest_interfaces[i].interface;
-
-		if (strcmp(interface->name, "wl_display") == 0 ||
-		    strcmp(interface->name, "wl_registry") == 0 ||
-		    strcmp(interface->name, "wl_callback") == 0)
-			continue;
-		printf("%s %d\n", interface->name, interface->version);
+		if (nest_interface_offerable(&nest_interfaces[i]))
+			printf("%s %d\n", nest_interfaces[i].interface->name,
+			       nest_interfaces[i].interface->version);
 	}
 }
 

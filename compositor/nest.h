@@ -175,7 +175,6 @@ void nest_forward_event(struct nest_object *object, uint32_t opcode,
 			union wl_argument *args);
 void nest_close_fds(const struct wl_message *message, union wl_argument *args);
 void nest_hooks_init(void);
-bool nest_message_is_destructor(uint64_t mask, uint32_t opcode);
 
 /* hooks of the special objects */
 extern const struct object_hooks nest_surface_hooks;

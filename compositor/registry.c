@@ -17,6 +17,7 @@
 
 #include "nest.h"
 #include "shm.h"
+#include "tables.h"
 
 static const int registry_marker;
 
@@ -111,28 +112,14 @@ display_get_registry(struct nest_client *nc, uint32_t id)
 	}
 }
 
-static const struct nest_interface_info *
-callback_info(void)
-{
-	static const struct nest_interface_info *info;
-
-	if (!info) {
-		for (size_t i = 0; i < nest_interface_count; i++) {
-			if (nest_interfaces[i].interface ==
-			    &wl_callback_interface)
-				info = &nest_interfaces[i];
-		}
-	}
-	return info;
-}
-
 /* The guest's sync is answered when the host answers ours. */
 static void
 display_sync(struct nest_client *nc, uint32_t id)
 {
 	struct nest_object *callback;
 
-	callback = nest_object_create(nc, callback_info(), 1, id, NULL);
+	callback = nest_object_create(nc, nest_info_by_interface(&wl_callback_interface),
+				      1, id, NULL);
 	if (!callback) {
 		wl_client_post_no_memory(nc->client);
 		return;
