@@ -138,7 +138,8 @@ struct wl_dev {
 	struct idr vfds;
 	atomic_t host_undelivered;	/* see WL_HOST_UNDELIVERED_MAX */
 
-	/* in queue: only the worker and probe touch it */
+	/* in queue: probe, then only under in_mutex */
+	struct mutex in_mutex;
 	struct virtqueue *in_vq;
 	void *in_bufs[WL_IN_BUF_MAX];
 	unsigned int in_nbufs;
@@ -178,6 +179,7 @@ bool wl_out_writable(struct wl_dev *dev);
 
 /* wl_in.c */
 void wl_in_work(struct work_struct *work);
+void wl_in_sync(struct wl_dev *dev);
 void wl_in_dispatch(struct wl_dev *dev, const void *buf, u32 len);
 
 /* wl_vfd.c */

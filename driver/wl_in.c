@@ -285,33 +285,67 @@ void wl_in_dispatch(struct wl_dev *dev, const void *buf, u32 len)
 /* Messages handled per run before the worker yields to others. */
 #define WL_IN_BATCH 64
 
+/* Handles up to max messages the device returned; in_mutex held. */
+static unsigned int wl_in_process(struct wl_dev *dev, unsigned int max)
+{
+	struct virtqueue *vq = dev->in_vq;
+	struct scatterlist sg;
+	unsigned int len, done = 0;
+	void *buf;
+
+	while (done < max && (buf = virtqueue_get_buf(vq, &len))) {
+		/* The device reports how much it wrote: clamp it. */
+		wl_in_dispatch(dev, buf, min_t(u32, len, WL_IN_BUF_SIZE));
+		sg_init_one(&sg, buf, WL_IN_BUF_SIZE);
+		if (virtqueue_add_inbuf(vq, &sg, 1, buf, GFP_KERNEL)) {
+			kfree(buf);
+			dev->in_nbufs--;
+		}
+		done++;
+	}
+	return done;
+}
+
 void wl_in_work(struct work_struct *work)
 {
 	struct wl_dev *dev = container_of(work, struct wl_dev, in_work);
 	struct virtqueue *vq = dev->in_vq;
-	struct scatterlist sg;
-	unsigned int len, done = 0;
+	unsigned int done = 0;
 	bool again;
-	void *buf;
 
+	mutex_lock(&dev->in_mutex);
 	if (READ_ONCE(dev->dead))
-		return;
+		goto out;
 	do {
 		virtqueue_disable_cb(vq);
-		while (done < WL_IN_BATCH && (buf = virtqueue_get_buf(vq, &len))) {
-			/* The device reports how much it wrote: clamp it. */
-			wl_in_dispatch(dev, buf, min_t(u32, len, WL_IN_BUF_SIZE));
-			sg_init_one(&sg, buf, WL_IN_BUF_SIZE);
-			if (virtqueue_add_inbuf(vq, &sg, 1, buf, GFP_KERNEL)) {
-				kfree(buf);
-				dev->in_nbufs--;
-			}
-			done++;
-		}
+		done += wl_in_process(dev, WL_IN_BATCH - done);
 		again = done < WL_IN_BATCH && !virtqueue_enable_cb(vq);
 	} while (again);
 	if (done)
 		virtqueue_kick(vq);
 	if (done >= WL_IN_BATCH)
 		schedule_work(&dev->in_work);
+out:
+	mutex_unlock(&dev->in_mutex);
+}
+
+/*
+ * Handles every message the device has already returned.  The device
+ * returns in-queue messages in the order it produces them, so once it
+ * answered a VFD_CLOSE, everything it sent for that vfd before is here:
+ * handling it before the id is freed keeps it from reaching a new vfd
+ * that gets the same id.
+ */
+void wl_in_sync(struct wl_dev *dev)
+{
+	unsigned int done = 0, n;
+
+	mutex_lock(&dev->in_mutex);
+	if (!READ_ONCE(dev->dead)) {
+		while ((n = wl_in_process(dev, WL_IN_BATCH)))
+			done += n;
+		if (done)
+			virtqueue_kick(dev->in_vq);
+	}
+	mutex_unlock(&dev->in_mutex);
 }

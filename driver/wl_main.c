@@ -485,6 +485,7 @@ static int wl_probe(struct virtio_device *vdev)
 	dev->vdev = vdev;
 	vdev->priv = dev;
 	mutex_init(&dev->lock);
+	mutex_init(&dev->in_mutex);
 	idr_init(&dev->vfds);
 	spin_lock_init(&dev->out_lock);
 	init_waitqueue_head(&dev->out_wq);
@@ -592,6 +593,9 @@ static void wl_remove(struct virtio_device *vdev)
 
 	virtio_reset_device(vdev);
 	cancel_work_sync(&dev->in_work);
+	/* wl_in_sync checks dead under in_mutex: none is running now. */
+	mutex_lock(&dev->in_mutex);
+	mutex_unlock(&dev->in_mutex);
 
 	spin_lock_irq(&dev->out_lock);
 	while ((cmd = virtqueue_detach_unused_buf(dev->out_vq)))

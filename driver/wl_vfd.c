@@ -292,6 +292,8 @@ static int wl_vfd_release(struct inode *inode, struct file *file)
 	spin_lock(&vfd->qlock);
 	vfd->closed = true;
 	spin_unlock(&vfd->qlock);
+	/* Nothing the device sent for this id may reach its next owner. */
+	wl_in_sync(vfd->dev);
 	wl_vfd_unpublish(vfd);
 	wl_vfd_drain(vfd);
 	wl_vfd_put(vfd);
@@ -899,7 +901,8 @@ static struct file *wl_new(struct wl_dev *dev, struct virtwl_ioctl_new *arg,
 	if (!vfd)
 		return ERR_PTR(-ENOMEM);
 	mutex_lock(&dev->lock);
-	ret = idr_alloc(&dev->vfds, vfd, 1, VIRTWL_MAX_ALLOC, GFP_KERNEL);
+	/* Cyclic: a closed id comes back as late as possible. */
+	ret = idr_alloc_cyclic(&dev->vfds, vfd, 1, VIRTWL_MAX_ALLOC, GFP_KERNEL);
 	mutex_unlock(&dev->lock);
 	if (ret < 0) {
 		ret = ret == -ENOSPC ? -EMFILE : ret;

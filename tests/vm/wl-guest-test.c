@@ -1042,6 +1042,66 @@ static bool t_overrun(void)
 	CHECK(got > 0 && got <= 64 * 1024, "%ld bytes were queued under a 64 KiB bound", got);
 	CHECK(!bad, "queued data wrong at %llu", (unsigned long long)bad - 1);
 	conn_close(c);
+	/* The host was still sending when it was closed: none of it may
+	 * reach the next context. */
+	c = conn_open(NULL);
+	CHECK(c, "NEW_CTX: %s", strerror(errno));
+	for (int i = 0; i < 5; i++) {
+		struct wlt_msg m;
+		uint8_t *p;
+
+		r = conn_send(c, WLT_ECHO, 0, 0, "next", 4, NULL, 0);
+		CHECK(!r, "SEND: %s", strerror(-r));
+		r = conn_reply(c, &m, &p);
+		CHECK(!r && m.op == WLT_ECHO && m.len == 4 && !memcmp(p, "next", 4),
+		      "the next context got other data (op %u len %u): %s", m.op, m.len,
+		      strerror(-r));
+		free(p);
+	}
+	conn_close(c);
+	CHECK(read_long("/sys/class/misc/wl0/queued_bytes") == 0, "%ld bytes still queued",
+	      read_long("/sys/class/misc/wl0/queued_bytes"));
+	return true;
+}
+
+static uint32_t vfd_id(int fd, char *kind, size_t kind_len);
+
+/*
+ * Contexts closed while the host still sends to them: nothing they were
+ * sent may reach a context opened after them, and ids come back late.
+ */
+static bool t_close_churn(void)
+{
+	uint32_t first = 0;
+	int i, r;
+
+	for (i = 0; i < 100; i++) {
+		struct conn *a = conn_open(NULL), *b;
+		struct wlt_msg m;
+		uint8_t *p, x;
+		uint32_t ida, idb;
+
+		CHECK(a, "NEW_CTX: %s", strerror(errno));
+		r = conn_send(a, WLT_FLOOD, 100 + (uint64_t)i, 256 << 10, NULL, 0, NULL, 0);
+		CHECK(!r, "SEND: %s", strerror(-r));
+		CHECK(!conn_read(a, &x, 1), "no flood data");
+		ida = vfd_id(a->fd, NULL, 0);
+		if (!first)
+			first = ida;
+		conn_close(a);
+		b = conn_open(NULL);
+		CHECK(b, "NEW_CTX: %s", strerror(errno));
+		idb = vfd_id(b->fd, NULL, 0);
+		CHECK(idb != ida, "a closed vfd id (%#x) came back at once", ida);
+		r = conn_send(b, WLT_ECHO, 0, 0, "fresh", 5, NULL, 0);
+		CHECK(!r, "SEND: %s", strerror(-r));
+		r = conn_reply(b, &m, &p);
+		CHECK(!r && m.op == WLT_ECHO && m.len == 5 && !memcmp(p, "fresh", 5),
+		      "round %d: a new context got other data (op %u len %u): %s", i, m.op,
+		      m.len, strerror(-r));
+		free(p);
+		conn_close(b);
+	}
 	return true;
 }
 
@@ -1490,6 +1550,7 @@ static const struct subtest tests[] = {
 	{ "bad_arguments", t_bad_args },
 	{ "head_of_line", t_head_of_line },
 	{ "queue_overrun", t_overrun },
+	{ "close_churn", t_close_churn },
 	{ "open_close_cycles", t_leak },
 	{ "no_malformed_messages", t_no_drops },
 	/* Last: it leaves undelivered host vfds until the module unloads. */
