@@ -947,6 +947,9 @@ static bool t_bad_args(void)
 	CHECK(e == EINVAL, "DMABUF_SYNC with bad flags: %s", strerror(e));
 	e = errno_of(ioctl(ctx, VIRTWL_IOCTL_DMABUF_SYNC, &(struct virtwl_ioctl_dmabuf_sync){ 0 }));
 	CHECK(e == EINVAL, "DMABUF_SYNC on a context: %s", strerror(e));
+	/* This host has no dma-bufs and answers INVALID_CMD: it must show. */
+	e = errno_of(ioctl(alloc, VIRTWL_IOCTL_DMABUF_SYNC, &(struct virtwl_ioctl_dmabuf_sync){ 2 }));
+	CHECK(e == ENOTTY, "DMABUF_SYNC the device refuses: %s", strerror(e));
 	txn_reserve(16);
 	txn_buf->len = 16;
 	e = errno_of(ioctl(alloc, VIRTWL_IOCTL_RECV, txn_buf));
