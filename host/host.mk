@@ -21,3 +21,9 @@ INSTALL_BIN += $(BUILD)/wlvm
 .PHONY: qemu
 qemu:
 	host/qemu/build-qemu.sh
+
+# Tests of the device model (a fake VMM over split rings in fake memory).
+# host.mk is read before tests/tests.mk, so this spells out unit_test.
+WL_TEST_SRCS := tests/unit/test-wl-dev.c tests/unit/wl_fake_vmm.c $(WL_MODEL_SRCS)
+$(eval $(call c_program,tests/unit/test-wl-dev,$(WL_TEST_SRCS),cmocka))
+TESTS_unit += $(BUILD)/tests/unit/test-wl-dev $(BUILD)/san/tests/unit/test-wl-dev
