@@ -15,7 +15,9 @@
 #include "../../host/wl/wl_dev.h"
 #include "../../host/wl/wl_vring.h"
 
+#ifndef FAKE_MEM_SIZE
 #define FAKE_MEM_SIZE (8u << 20)
+#endif
 #define FAKE_QUEUE_BASE(q) (0x10000u * (q))
 #define FAKE_HEAP_START 0x20000u
 #define FAKE_WINDOW_BASE 0x100000000ull
