@@ -1027,6 +1027,8 @@ pipes(void **state)
 	assert_memory_equal(buf + 16, "clip", 4);
 	expect_msg(e, VIRTIO_WL_CMD_VFD_HUP, rd, buf, sizeof(buf));
 	assert_int_equal(send_ids(e, rd, NULL, 0, "x", 1), VIRTIO_WL_RESP_INVALID_TYPE);
+	/* Its far end went once; the guest's own end never goes. */
+	assert_int_equal(send_ids(e, 1, &rd, 1, "again", 5), VIRTIO_WL_RESP_INVALID_TYPE);
 
 	/* The guest writes; the compositor reads the read end. */
 	assert_int_equal(send_ids(e, 1, &wr, 1, "send", 4), VIRTIO_WL_RESP_OK);
@@ -1266,6 +1268,35 @@ memfd_server(void **state)
 }
 
 static void
+memfd_many(struct wl_config *cfg)
+{
+	memfd_on(cfg);
+	cfg->limits.max_pending_msgs = 1024;
+}
+
+static void
+memfd_close_with_replies_pending(void **state)
+{
+	struct env *e = env_new(ALL_FEATURES, memfd_many);
+	uint8_t buf[64];
+	int i;
+
+	assert_int_equal(new_ctx(e, 1, WL_MEMFD_CTX_NAME, NULL), VIRTIO_WL_RESP_VFD_NEW);
+	/* More replies than one RECV can name, none delivered yet. */
+	for (i = 0; i < 150; i++)
+		assert_int_equal(memfd_req(e, 1, 4096, "m"), VIRTIO_WL_RESP_OK);
+	assert_int_equal(stats(e).vfds, 151);
+	assert_int_equal(live_maps(e), 150);
+	assert_int_equal(close_vfd(e, 1), VIRTIO_WL_RESP_OK);
+	assert_int_equal(stats(e).vfds, 0);
+	assert_int_equal(stats(e).pending_msgs, 0);
+	assert_int_equal(live_maps(e), 0);
+	fake_post_in(&e->vm, 4, 4096);
+	assert_int_equal(fake_in_msg(&e->vm, buf, sizeof(buf)), -1);
+	env_free(e);
+}
+
+static void
 memfd_pending_limit(void **state)
 {
 	struct env *e = env_new(ALL_FEATURES, memfd_on);
@@ -1461,6 +1492,7 @@ main(void)
 		cmocka_unit_test(close_announced_vfd_before_recv),
 		cmocka_unit_test(host_fds_over_limit_hang_up),
 		cmocka_unit_test(memfd_server),
+		cmocka_unit_test(memfd_close_with_replies_pending),
 		cmocka_unit_test(memfd_pending_limit),
 		cmocka_unit_test(malformed_rings),
 		cmocka_unit_test(vring_setup_checks),
