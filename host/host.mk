@@ -21,3 +21,22 @@ INSTALL_BIN += $(BUILD)/wlvm
 .PHONY: qemu
 qemu:
 	host/qemu/build-qemu.sh
+
+# Tests of the device model (a fake VMM over split rings in fake memory).
+# host.mk is read before tests/tests.mk, so this spells out unit_test.
+WL_TEST_SRCS := tests/unit/test-wl-dev.c tests/unit/wl_fake_vmm.c $(WL_MODEL_SRCS)
+$(eval $(call c_program,tests/unit/test-wl-dev,$(WL_TEST_SRCS),cmocka))
+TESTS_unit += $(BUILD)/tests/unit/test-wl-dev $(BUILD)/san/tests/unit/test-wl-dev
+
+# The libFuzzer harness (clang only; ASan+UBSan+fuzzer instrumentation).
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
+	-Wno-unused-parameter -Idriver/include/uapi -DFAKE_MEM_SIZE="(1u << 20)" \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+WL_FUZZ_SRCS := tests/fuzz/fuzz-wl-dev.c tests/unit/wl_fake_vmm.c $(WL_MODEL_SRCS)
+$(BUILD)/tests/fuzz/fuzz-wl-dev: $(WL_FUZZ_SRCS) $(wildcard host/wl/*.h tests/unit/wl_fake_vmm.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(WL_FUZZ_SRCS)
+ALL_PROGRAMS += $(BUILD)/tests/fuzz/fuzz-wl-dev
+TESTS_fuzz += tests/fuzz/run-fuzz-wl-dev.sh
+TESTS_unit += tests/unit/test-wlvm.sh

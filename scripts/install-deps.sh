@@ -19,7 +19,8 @@ gtk-3-examples fonts-dejavu-core util-linux procps psmisc"
 
 vm_pkgs="linux-image-amd64 linux-headers-amd64 qemu-system-x86 seabios
 qemu-system-data busybox-static cpio squashfs-tools e2fsprogs kmod
-libglib2.0-dev libfdt-dev meson ninja-build dpkg-dev zlib1g-dev xz-utils"
+libglib2.0-dev libfdt-dev libpixman-1-dev meson ninja-build dpkg-dev zlib1g-dev
+xz-utils python3 util-linux"
 
 groups=${*:-all}
 want=""

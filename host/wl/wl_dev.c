@@ -390,21 +390,11 @@ unlink_msg(struct wl_dev *dev, struct wl_msg **link)
 void
 wl_msg_drop_for(struct wl_dev *dev, uint32_t id)
 {
-	uint32_t orphans[WL_MAX_VFDS_PER_MSG * 4];
-	unsigned int n_orphans = 0, i;
-	struct wl_msg **link = &dev->pending;
+	struct wl_msg *msg, **link;
+	unsigned int i;
 
-	while (*link) {
-		struct wl_msg *msg = *link;
-
-		if (msg->vfd_id == id) {
-			/* Host vfds on their way to this vfd die with it. */
-			for (i = 0; i < msg->n_ids; i++)
-				if (n_orphans < sizeof(orphans) / sizeof(orphans[0]))
-					orphans[n_orphans++] = msg->ids[i];
-			unlink_msg(dev, link);
-			continue;
-		}
+	/* A vfd the guest closed is no longer announced to anyone. */
+	for (msg = dev->pending; msg; msg = msg->next) {
 		for (i = 0; i < msg->n_ids; i++) {
 			if (msg->ids[i] == id) {
 				memmove(&msg->ids[i], &msg->ids[i + 1],
@@ -413,14 +403,27 @@ wl_msg_drop_for(struct wl_dev *dev, uint32_t id)
 				i--;
 			}
 		}
-		link = &msg->next;
 	}
-	for (i = 0; i < n_orphans; i++) {
-		struct wl_vfd *vfd = wl_vfd_lookup(dev, orphans[i]);
+	/* Messages to it go, and the host vfds they carried die with them. */
+	for (;;) {
+		uint32_t orphans[WL_MAX_VFDS_PER_MSG];
+		unsigned int n_orphans;
 
-		if (vfd) {
-			wl_msg_drop_for(dev, orphans[i]);
-			wl_vfd_destroy(dev, vfd);
+		for (link = &dev->pending; *link && (*link)->vfd_id != id;
+		     link = &(*link)->next)
+			;
+		if (!*link)
+			break;
+		n_orphans = (*link)->n_ids;
+		memcpy(orphans, (*link)->ids, n_orphans * sizeof(orphans[0]));
+		unlink_msg(dev, link);
+		for (i = 0; i < n_orphans; i++) {
+			struct wl_vfd *vfd = wl_vfd_lookup(dev, orphans[i]);
+
+			if (vfd) {
+				wl_msg_drop_for(dev, orphans[i]);
+				wl_vfd_destroy(dev, vfd);
+			}
 		}
 	}
 }
@@ -471,7 +474,8 @@ write_msg(struct wl_dev *dev, struct wl_msg *msg, const struct wl_chain *chain,
 
 	/* VFD_RECV: ids go with the first part, data as far as it fits. */
 	head = sizeof(struct virtio_wl_ctrl_vfd_recv) + msg->n_ids * sizeof(uint32_t);
-	if (cap < head || (cap == head && msg->data_len))
+	/* Ids may go without data; a part with neither is not worth sending. */
+	if (cap < head || (cap == head && !msg->n_ids && msg->data_len))
 		return 0;
 	{
 		struct virtio_wl_ctrl_vfd_recv recv;
@@ -1006,6 +1010,7 @@ cmd_new_pipe(struct wl_dev *dev, const struct virtio_wl_ctrl_vfd_new *req,
 	vfd->guest_writes = !guest_reads;
 	vfd->fd = guest_reads ? fds[0] : fds[1];
 	vfd->remote_fd = guest_reads ? fds[1] : fds[0];
+	vfd->guest_made = true;
 	fcntl(vfd->fd, F_SETFL, O_NONBLOCK);
 	if (guest_reads && wl_vfd_poll(dev, vfd, true) < 0) {
 		wl_vfd_destroy(dev, vfd);
@@ -1180,7 +1185,9 @@ cmd_send(struct wl_dev *dev, const uint8_t *buf, size_t len, bool foreign,
 			fd = vfd->fd;
 			break;
 		case WL_VFD_PIPE:
-			fd = vfd->remote_fd >= 0 ? vfd->remote_fd : vfd->fd;
+			/* A pipe the guest made passes on its far end, once;
+			 * one from the host passes on as it came. */
+			fd = vfd->guest_made ? vfd->remote_fd : vfd->fd;
 			break;
 		default:
 			/* A context stays between the guest and its compositor. */

@@ -29,6 +29,7 @@ struct wl_vfd {
 	int remote_fd;		/* guest-made pipe: the end to send; -1 */
 	bool guest_reads;	/* pipe: data flows host -> guest (polled) */
 	bool guest_writes;	/* pipe: the guest's data goes to fd */
+	bool guest_made;	/* pipe: made by VFD_NEW_PIPE, remote_fd sendable */
 	bool polled;		/* fd is in the epoll set */
 	bool hung_up;
 	/* WL_VFD_SHM */
