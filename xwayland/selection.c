@@ -64,6 +64,7 @@ struct xwm_selection {
 	struct wl_list offers;		/* struct host_offer, announced */
 	struct host_offer *offer;	/* the host's current selection */
 	void *source;			/* ours, while an X client owns it */
+	bool source_unset;		/* waiting for a serial to set it */
 	struct wl_list transfers;
 };
 
@@ -493,6 +494,9 @@ selection_changed(struct xwm_selection *sel, void *offer)
 		return;
 	}
 	sel->offer = found;
+	nest_debug("host selection %s: %s",
+		   sel->ops == &clipboard_ops ? "CLIPBOARD" : "PRIMARY",
+		   found ? "taken for X clients" : "cleared");
 	xcb_set_selection_owner(wm->conn, found ? sel->window : XCB_NONE,
 				sel->atom, XCB_CURRENT_TIME);
 	xwm_flush(wm);
@@ -986,7 +990,13 @@ offer_x_targets(struct xwm_selection *sel)
 		sel->offer = NULL;
 	}
 	sel->source = source;
-	sel->ops->set_selection(sel, source, wm->input_serial);
+	/* The host takes a selection only with a serial it gave us. */
+	sel->source_unset = !wm->have_input_serial;
+	if (!sel->source_unset)
+		sel->ops->set_selection(sel, source, wm->input_serial);
+	nest_debug("X selection %s: offered to the host (%zu targets, serial %u)",
+		   sel->ops == &clipboard_ops ? "CLIPBOARD" : "PRIMARY", count,
+		   wm->input_serial);
 }
 
 static void
@@ -995,12 +1005,17 @@ handle_owner_change(struct xwm_selection *sel,
 {
 	struct xwm *wm = sel->wm;
 
+	nest_debug("X selection %s: owner now 0x%x",
+		   sel->ops == &clipboard_ops ? "CLIPBOARD" : "PRIMARY",
+		   ev->owner);
 	if (ev->owner == sel->window)
 		return;
 	if (ev->owner == XCB_NONE) {
 		/* The X owner is gone; so is the host copy it backed. */
 		if (sel->source) {
-			sel->ops->set_selection(sel, NULL, wm->input_serial);
+			if (!sel->source_unset)
+				sel->ops->set_selection(sel, NULL,
+							wm->input_serial);
 			sel->ops->source_destroy(sel->source);
 			sel->source = NULL;
 		}
@@ -1232,6 +1247,22 @@ xwm_selection_init(struct xwm *wm)
 		selection_host_bind(
 			wm->primary,
 			&zwp_primary_selection_device_manager_v1_interface, 1);
+}
+
+static void
+selection_serial(struct xwm_selection *sel)
+{
+	if (sel && sel->source && sel->source_unset) {
+		sel->source_unset = false;
+		sel->ops->set_selection(sel, sel->source, sel->wm->input_serial);
+	}
+}
+
+void
+xwm_selection_input_serial(struct xwm *wm)
+{
+	selection_serial(wm->clipboard);
+	selection_serial(wm->primary);
 }
 
 void

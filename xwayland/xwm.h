@@ -111,6 +111,7 @@ struct xwm {
 	uint32_t button_serial;		/* latest host button press */
 	bool have_button_serial;
 	uint32_t input_serial;		/* latest host input event */
+	bool have_input_serial;
 
 	struct nest_client *nc;		/* Xwayland's, NULL once gone */
 	struct {
@@ -131,6 +132,7 @@ void xwm_flush(struct xwm *wm);
 void xwm_selection_init(struct xwm *wm);
 void xwm_selection_finish(struct xwm *wm);
 void xwm_selection_host_release(struct xwm *wm);
+void xwm_selection_input_serial(struct xwm *wm);
 bool xwm_selection_handle_event(struct xwm *wm, xcb_generic_event_t *event);
 
 #endif
