@@ -21,6 +21,7 @@
 #include "formats.h"
 #include "nest.h"
 #include "tables.h"
+#include "xwayland.h"
 
 static int
 direct_connect(struct nest *nest)
@@ -80,6 +81,27 @@ nest_find_global(struct nest *nest, uint32_t name)
 	wl_list_for_each (global, &nest->globals, link) {
 		if (global->name == name)
 			return global;
+	}
+	return NULL;
+}
+
+void *
+nest_client_bind(struct nest_client *nc, const struct wl_interface *interface,
+		 uint32_t version)
+{
+	struct nest_global *global;
+
+	if (!nc->host.registry)
+		return NULL;
+	wl_list_for_each (global, &nc->nest->globals, link) {
+		if (global->removed ||
+		    strcmp(global->info->interface->name, interface->name) != 0)
+			continue;
+		return wl_registry_bind(nc->host.registry, global->name,
+					interface,
+					version < global->version ?
+						version :
+						global->version);
 	}
 	return NULL;
 }
@@ -195,8 +217,8 @@ host_lost(struct nest *nest, const char *why)
 	if (nest->host_lost)
 		return;
 	nest->host_lost = true;
-	nest_log("lost the host compositor (%s); disconnecting %d client(s)",
-		 why, wl_list_length(&nest->clients));
+	nest_log("lost the host compositor (%s); disconnecting every client",
+		 why);
 	wl_list_for_each (nc, &nest->clients, link) {
 		struct wl_resource *display =
 			wl_client_get_object(nc->client, 1);
@@ -458,6 +480,8 @@ nest_client_doom(struct nest_client *nc)
 void
 nest_client_gone(struct nest_client *nc)
 {
+	if (nc->xwayland)
+		nest_xwayland_client_gone(nc->nest->xwayland, nc);
 	if (nc->disconnect_idle)
 		wl_event_source_remove(nc->disconnect_idle);
 	nc->disconnect_idle = NULL;

@@ -12,14 +12,25 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nest.h"
 #include "tables.h"
+#include "xwayland.h"
 
 #define WLNEST_VERSION "0.1"
 
 int nest_verbose;
+
+double
+nest_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 static void
 vlog(const char *fmt, va_list ap)
@@ -78,6 +89,11 @@ usage(FILE *out)
 	      "                         pools to the host, zero copy;\n"
 	      "                         copy: copy damaged pixels into wlnest's\n"
 	      "                         own host buffers\n"
+	      "  -X, --xwayland         serve X11 clients: listen on the first\n"
+	      "                         free X11 display and start Xwayland on\n"
+	      "                         the first connection\n"
+	      "      --x-display N      like -X, on display :N\n"
+	      "      --xwayland-path P  the Xwayland binary (default: Xwayland)\n"
 	      "      --stats            print copy statistics on exit\n"
 	      "      --list-interfaces  print the interfaces wlnest can forward\n"
 	      "                         (name and version) and exit\n"
@@ -86,8 +102,8 @@ usage(FILE *out)
 	      "      --version          show the version and exit\n"
 	      "\n"
 	      "With PROGRAM, wlnest runs it with WAYLAND_DISPLAY set to its\n"
-	      "socket and exits with its exit status; otherwise it runs until\n"
-	      "SIGINT or SIGTERM.\n",
+	      "socket (and DISPLAY with -X) and exits with its exit status;\n"
+	      "otherwise it runs until SIGINT or SIGTERM.\n",
 	      out);
 }
 
@@ -106,10 +122,19 @@ struct options {
 	const char *socket;
 	enum nest_shm_mode shm_mode;
 	bool stats;
+	bool x11;
+	int x_display;
 	char **program;
 };
 
-enum { OPT_SHM = 256, OPT_STATS, OPT_LIST, OPT_VERSION };
+enum {
+	OPT_SHM = 256,
+	OPT_STATS,
+	OPT_LIST,
+	OPT_VERSION,
+	OPT_X_DISPLAY,
+	OPT_XWAYLAND_PATH,
+};
 
 /* Returns -1 to go on, else an exit status. */
 static int
@@ -120,15 +145,21 @@ parse_options(int argc, char **argv, struct options *opts)
 		{ "socket", required_argument, NULL, 's' },
 		{ "shm", required_argument, NULL, OPT_SHM },
 		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "xwayland", no_argument, NULL, 'X' },
+		{ "x-display", required_argument, NULL, OPT_X_DISPLAY },
+		{ "xwayland-path", required_argument, NULL, OPT_XWAYLAND_PATH },
 		{ "list-interfaces", no_argument, NULL, OPT_LIST },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ 0 },
 	};
+	char *end;
+	long n;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+d:s:vh", long_options, NULL)) !=
+	opts->x_display = -1;
+	while ((c = getopt_long(argc, argv, "+d:s:vhX", long_options, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 'd':
@@ -151,6 +182,26 @@ parse_options(int argc, char **argv, struct options *opts)
 			break;
 		case OPT_STATS:
 			opts->stats = true;
+			break;
+		case 'X':
+			opts->x11 = true;
+			break;
+		case OPT_X_DISPLAY:
+			errno = 0;
+			n = strtol(optarg[0] == ':' ? optarg + 1 : optarg, &end,
+				   10);
+			if (errno || *end || n < 0 || n > 32767 ||
+			    end == optarg) {
+				nest_log("--x-display needs a display number, "
+					 "not '%s'",
+					 optarg);
+				return 2;
+			}
+			opts->x11 = true;
+			opts->x_display = (int)n;
+			break;
+		case OPT_XWAYLAND_PATH:
+			nest_xwayland_path = optarg;
 			break;
 		case OPT_LIST:
 			list_interfaces();
@@ -228,8 +279,10 @@ handle_sigchld(int sig, void *data)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pid != child_pid)
+		if (pid != child_pid) {
+			nest_xwayland_child_exited(nest->xwayland, pid, status);
 			continue;
+		}
 		child_pid = 0;
 		if (WIFEXITED(status)) {
 			nest->exit_status = WEXITSTATUS(status);
@@ -253,7 +306,7 @@ handle_quit_signal(int sig, void *data)
 }
 
 static bool
-spawn(char **program, const char *socket)
+spawn(char **program, const char *socket, const char *x_display)
 {
 	sigset_t none;
 	pid_t pid = fork();
@@ -267,6 +320,8 @@ spawn(char **program, const char *socket)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		setenv("WAYLAND_DISPLAY", socket, 1);
 		unsetenv("WAYLAND_SOCKET");
+		if (x_display)
+			setenv("DISPLAY", x_display, 1);
 		execvp(program[0], program);
 		fprintf(stderr, "wlnest: cannot run %s: %s\n", program[0],
 			strerror(errno));
@@ -349,7 +404,18 @@ main(int argc, char **argv)
 					      handle_quit_signal, &nest);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (opts.program && !spawn(opts.program, socket)) {
+	if (opts.x11) {
+		nest.xwayland = nest_xwayland_create(&nest, opts.x_display);
+		if (!nest.xwayland) {
+			status = 1;
+			goto out;
+		}
+	}
+
+	if (opts.program &&
+	    !spawn(opts.program, socket,
+		   nest.xwayland ? nest_xwayland_display_name(nest.xwayland) :
+				   NULL)) {
 		status = 1;
 		goto out;
 	}
@@ -366,6 +432,8 @@ main(int argc, char **argv)
 	status = nest.exit_status;
 
 out:
+	nest_xwayland_destroy(nest.xwayland);
+	nest.xwayland = NULL;
 	wl_display_flush_clients(nest.display);
 	wl_display_destroy_clients(nest.display);
 	wl_event_loop_dispatch_idle(nest.loop);
