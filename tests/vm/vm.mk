@@ -25,3 +25,5 @@ $(VM_INITRD): $(DRIVER_KO) $(VM_GUEST_TEST) tests/vm/init.sh rootfs/mkinitramfs.
 CHECK_PROGRAMS += $(VM_INITRD)
 TESTS_vm += tests/vm/test-virtio-wl.sh
 BENCHES += tests/bench/vm-virtio-wl.sh
+# The initramfs builder itself (boots nothing).
+TESTS_unit += tests/unit/test-mkinitramfs.sh
