@@ -12,7 +12,7 @@ VM_INITRD := $(BUILD)/vm/wltest-initramfs.cpio.gz
 $(VM_GUEST_TEST): tests/vm/wl-guest-test.c tests/vm/wl-test-proto.h \
 		driver/include/uapi/linux/virtwl.h
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(CFLAGS) -static -o $@ $<
+	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(CFLAGS) -static -pthread -o $@ $<
 
 $(eval $(call c_program,tests/vm/wl-test-peer,tests/vm/wl-test-peer.c))
 $(eval $(call c_program,tests/bench/wl-native-bench,tests/bench/wl-native-bench.c))

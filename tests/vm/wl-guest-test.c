@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -159,8 +160,9 @@ struct conn {
 	bool eof;
 };
 
-static struct virtwl_ioctl_txn *txn_buf;
-static size_t txn_cap;
+/* Per thread: the threads subtest sends and receives from several. */
+static _Thread_local struct virtwl_ioctl_txn *txn_buf;
+static _Thread_local size_t txn_cap;
 
 static bool txn_reserve(size_t len)
 {
@@ -1108,6 +1110,125 @@ static bool t_close_churn(void)
 	return true;
 }
 
+struct worker {
+	pthread_t thread;
+	struct conn *c;
+	int kind;		/* 0: echoes on its own context, 1: allocations */
+	uint64_t seed;
+	char err[160];
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	uint64_t x = w->seed;
+	int i;
+
+	if (w->kind == 1) {
+		for (i = 0; i < 300; i++) {
+			uint32_t type = i % 2 ? VIRTWL_IOCTL_NEW_ALLOC : VIRTWL_IOCTL_NEW_PIPE_READ;
+			int fd = new_vfd(type, PAGE, NULL);
+
+			if (fd < 0) {
+				snprintf(w->err, sizeof(w->err), "NEW %d: %s", i, strerror(-fd));
+				return NULL;
+			}
+			if (type == VIRTWL_IOCTL_NEW_ALLOC) {
+				uint8_t *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+						  MAP_SHARED, fd, 0);
+
+				if (p == MAP_FAILED) {
+					snprintf(w->err, sizeof(w->err), "mmap: %s",
+						 strerror(errno));
+					return NULL;
+				}
+				p[i] = 1;
+				munmap(p, PAGE);
+			}
+			close(fd);
+		}
+		return NULL;
+	}
+	w->c = conn_open(NULL);
+	if (!w->c) {
+		snprintf(w->err, sizeof(w->err), "NEW_CTX: %s", strerror(errno));
+		return NULL;
+	}
+	for (i = 0; i < 100; i++) {
+		uint32_t len;
+		uint8_t *out, *p;
+		struct wlt_msg m;
+		int r;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		len = 1 + (uint32_t)(x % 20000);
+		out = malloc(len);
+		if (!out)
+			return NULL;
+		wlt_fill(out, len, x, 0);
+		r = conn_send(w->c, WLT_ECHO, 0, 0, out, len, NULL, 0);
+		if (!r)
+			r = conn_reply(w->c, &m, &p);
+		if (r || m.len != len || memcmp(p, out, len)) {
+			snprintf(w->err, sizeof(w->err), "echo %d of %u bytes: %s", i, len,
+				 r ? strerror(-r) : "data differs");
+			free(out);
+			return NULL;
+		}
+		free(p);
+		free(out);
+	}
+	conn_close(w->c);
+	return NULL;
+}
+
+static void *blocked_reader(void *arg)
+{
+	struct worker *w = arg;
+	struct wlt_msg m;
+	uint8_t *p = NULL;
+	int r = conn_reply(w->c, &m, &p);
+
+	if (r || m.len != 4 || memcmp(p, "both", 4))
+		snprintf(w->err, sizeof(w->err), "reply: %s", r ? strerror(-r) : "wrong data");
+	free(p);
+	return NULL;
+}
+
+/* Several threads at once: the driver's locks must not serialise them
+ * into a deadlock, nor let them see each other's data. */
+static bool t_threads(void)
+{
+	struct worker w[6], reader = { 0 };
+	struct conn *c = conn_open(NULL);
+	int i, r;
+
+	CHECK(c, "NEW_CTX: %s", strerror(errno));
+	/* A RECV blocked on a context must not hold up a SEND on it. */
+	reader.c = c;
+	CHECK(!pthread_create(&reader.thread, NULL, blocked_reader, &reader), "pthread_create");
+	usleep(100000);
+	r = conn_send(c, WLT_ECHO, 0, 0, "both", 4, NULL, 0);
+	CHECK(!r, "SEND while another thread waits in RECV: %s", strerror(-r));
+	pthread_join(reader.thread, NULL);
+	CHECK(!reader.err[0], "the blocked reader: %s", reader.err);
+	conn_close(c);
+
+	memset(w, 0, sizeof(w));
+	for (i = 0; i < 6; i++) {
+		w[i].kind = i == 5;
+		w[i].seed = 0x1234567ull * (uint64_t)(i + 1);
+		CHECK(!pthread_create(&w[i].thread, NULL, worker_main, &w[i]), "pthread_create");
+	}
+	for (i = 0; i < 6; i++)
+		pthread_join(w[i].thread, NULL);
+	for (i = 0; i < 6; i++)
+		CHECK(!w[i].err[0], "thread %d: %s", i, w[i].err);
+	return true;
+}
+
 static int host_fdcount(struct conn *c, uint64_t *peer)
 {
 	struct wlt_msg m;
@@ -1554,6 +1675,7 @@ static const struct subtest tests[] = {
 	{ "head_of_line", t_head_of_line },
 	{ "queue_overrun", t_overrun },
 	{ "close_churn", t_close_churn },
+	{ "threads", t_threads },
 	{ "open_close_cycles", t_leak },
 	{ "no_malformed_messages", t_no_drops },
 	/* Last: it leaves undelivered host vfds until the module unloads. */
