@@ -267,7 +267,9 @@ static void virtio_wl_device_unrealize(DeviceState *dev)
     VirtIODevice *vdev = VIRTIO_DEVICE(dev);
     VirtIOWl *s = VIRTIO_WL(dev);
 
+    memory_region_transaction_begin();
     wl_dev_destroy(s->dev);
+    memory_region_transaction_commit();
     s->dev = NULL;
     virtio_delete_queue(s->vq[WL_QUEUE_IN]);
     virtio_delete_queue(s->vq[WL_QUEUE_OUT]);
@@ -293,7 +295,10 @@ static void virtio_wl_set_status(VirtIODevice *vdev, uint8_t status)
 
 static void virtio_wl_reset(VirtIODevice *vdev)
 {
+    /* One memory-map update for every unmap, not one each. */
+    memory_region_transaction_begin();
     wl_dev_reset(VIRTIO_WL(vdev)->dev);
+    memory_region_transaction_commit();
 }
 
 static const VMStateDescription vmstate_virtio_wl = {
