@@ -80,15 +80,20 @@ usage(FILE *out)
 	      "A nested Wayland compositor: each client that connects to it\n"
 	      "gets its own connection to the host compositor.\n"
 	      "\n"
-	      "  -d, --display HOST     host compositor socket: a name in\n"
-	      "                         $XDG_RUNTIME_DIR or a path\n"
+	      "      --virtwl[=DEVICE]  reach the host compositor through a\n"
+	      "                         virtio_wl device (default /dev/wl0; the\n"
+	      "                         default mode when /dev/wl0 exists)\n"
+	      "      --virtwl-socket NAME  connect each context to the host\n"
+	      "                         socket the VM operator named NAME\n"
+	      "  -d, --display HOST     reach the host compositor on a socket: a\n"
+	      "                         name in $XDG_RUNTIME_DIR or a path\n"
 	      "                         (default: $WAYLAND_DISPLAY, else wayland-0)\n"
 	      "  -s, --socket NAME      listen on $XDG_RUNTIME_DIR/NAME\n"
 	      "                         (default: the first free wayland-N)\n"
-	      "      --shm MODE         passthrough (default): hand client shm\n"
-	      "                         pools to the host, zero copy;\n"
-	      "                         copy: copy damaged pixels into wlnest's\n"
-	      "                         own host buffers\n"
+	      "      --shm MODE         passthrough (default with a socket): hand\n"
+	      "                         client shm pools to the host, zero copy;\n"
+	      "                         copy (always with virtwl): copy damaged\n"
+	      "                         pixels into wlnest's own host buffers\n"
 	      "  -X, --xwayland         serve X11 clients: listen on the first\n"
 	      "                         free X11 display and start Xwayland on\n"
 	      "                         the first connection\n"
@@ -120,6 +125,9 @@ list_interfaces(void)
 struct options {
 	const char *display;
 	const char *socket;
+	const char *virtwl;		/* device, NULL for a socket */
+	const char *virtwl_socket;
+	bool shm_given;
 	enum nest_shm_mode shm_mode;
 	bool stats;
 	bool x11;
@@ -134,6 +142,8 @@ enum {
 	OPT_VERSION,
 	OPT_X_DISPLAY,
 	OPT_XWAYLAND_PATH,
+	OPT_VIRTWL,
+	OPT_VIRTWL_SOCKET,
 };
 
 /* Returns -1 to go on, else an exit status. */
@@ -145,6 +155,8 @@ parse_options(int argc, char **argv, struct options *opts)
 		{ "socket", required_argument, NULL, 's' },
 		{ "shm", required_argument, NULL, OPT_SHM },
 		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "virtwl", optional_argument, NULL, OPT_VIRTWL },
+		{ "virtwl-socket", required_argument, NULL, OPT_VIRTWL_SOCKET },
 		{ "xwayland", no_argument, NULL, 'X' },
 		{ "x-display", required_argument, NULL, OPT_X_DISPLAY },
 		{ "xwayland-path", required_argument, NULL, OPT_XWAYLAND_PATH },
@@ -168,7 +180,20 @@ parse_options(int argc, char **argv, struct options *opts)
 		case 's':
 			opts->socket = optarg;
 			break;
+		case OPT_VIRTWL:
+			opts->virtwl = optarg;
+			/* "--virtwl /dev/wlN" works as well as "=" */
+			if (!optarg && optind < argc &&
+			    strncmp(argv[optind], "/dev/", 5) == 0)
+				opts->virtwl = argv[optind++];
+			if (!opts->virtwl)
+				opts->virtwl = "/dev/wl0";
+			break;
+		case OPT_VIRTWL_SOCKET:
+			opts->virtwl_socket = optarg;
+			break;
 		case OPT_SHM:
+			opts->shm_given = true;
 			if (strcmp(optarg, "passthrough") == 0) {
 				opts->shm_mode = NEST_SHM_PASSTHROUGH;
 			} else if (strcmp(optarg, "copy") == 0) {
@@ -222,6 +247,28 @@ parse_options(int argc, char **argv, struct options *opts)
 	}
 	if (optind < argc)
 		opts->program = argv + optind;
+	if (opts->virtwl && opts->display) {
+		nest_log("--virtwl and --display are two ways to the host: "
+			 "give one");
+		return 2;
+	}
+	if (!opts->virtwl && !opts->display && opts->virtwl_socket)
+		opts->virtwl = "/dev/wl0";
+	if (!opts->virtwl && !opts->display &&
+	    access("/dev/wl0", R_OK | W_OK) == 0)
+		opts->virtwl = "/dev/wl0";
+	if (opts->virtwl_socket && !opts->virtwl) {
+		nest_log("--virtwl-socket needs --virtwl");
+		return 2;
+	}
+	if (opts->virtwl) {
+		if (opts->shm_given && opts->shm_mode != NEST_SHM_COPY) {
+			nest_log("--shm passthrough cannot work through "
+				 "virtwl: the host cannot see guest memory");
+			return 2;
+		}
+		opts->shm_mode = NEST_SHM_COPY;
+	}
 	return -1;
 }
 
@@ -256,7 +303,8 @@ add_named_socket(struct nest *nest, const char *runtime_dir, const char *name)
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", runtime_dir, name) >=
 	    sizeof(path))
 		return "the socket path is too long";
-	if (strcmp(path, nest->host_path) == 0)
+	if (nest->channel == &nest_direct_channel &&
+	    strcmp(path, nest->host_path) == 0)
 		return "it is the host compositor's own socket";
 	if (wl_display_add_socket(nest->display, name) == 0)
 		return NULL;
@@ -353,12 +401,22 @@ main(int argc, char **argv)
 		return 1;
 	}
 	nest.shm_mode = opts.shm_mode;
-	nest.channel = &nest_direct_channel;
-	nest.host_name = opts.display ? opts.display : getenv("WAYLAND_DISPLAY");
-	if (!nest.host_name || !*nest.host_name)
-		nest.host_name = "wayland-0";
-	if (!resolve_host(&nest, runtime_dir))
-		return 1;
+	if (opts.virtwl) {
+		nest.host_name = opts.virtwl;
+		snprintf(nest.host_path, sizeof(nest.host_path), "%s%s%s",
+			 opts.virtwl, opts.virtwl_socket ? " socket " : "",
+			 opts.virtwl_socket ? opts.virtwl_socket : "");
+		if (!nest_virtwl_open(&nest, opts.virtwl, opts.virtwl_socket))
+			return 1;
+	} else {
+		nest.channel = &nest_direct_channel;
+		nest.host_name = opts.display ? opts.display :
+						getenv("WAYLAND_DISPLAY");
+		if (!nest.host_name || !*nest.host_name)
+			nest.host_name = "wayland-0";
+		if (!resolve_host(&nest, runtime_dir))
+			return 1;
+	}
 	wl_list_init(&nest.globals);
 	wl_list_init(&nest.clients);
 	nest_hooks_init();
@@ -443,6 +501,7 @@ out:
 	}
 	nest_host_finish(&nest);
 	wl_display_destroy(nest.display);
+	nest_virtwl_close(&nest);
 	if (opts.stats)
 		fprintf(stderr,
 			"wlnest-stats: commits=%llu copied_bytes=%llu "

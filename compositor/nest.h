@@ -47,9 +47,17 @@ struct channel_impl {
 	 * maps it read-write at *data, or returns -1 (errno).
 	 */
 	int (*alloc_shared)(struct nest *nest, size_t size, void **data);
+	/* Whether dma-buf fds reach the host (zwp_linux_dmabuf_v1). */
+	bool passes_dmabuf;
 };
 
 extern const struct channel_impl nest_direct_channel;
+extern const struct channel_impl nest_virtwl_channel;
+
+/* virtwl.c: uses device for every host connection from now on */
+bool nest_virtwl_open(struct nest *nest, const char *device,
+		      const char *context_name);
+void nest_virtwl_close(struct nest *nest);
 
 /* A host global offered to guests. */
 struct nest_global {
@@ -71,7 +79,8 @@ struct nest {
 	struct wl_event_loop *loop;
 	enum nest_shm_mode shm_mode;
 	const struct channel_impl *channel;
-	const char *host_name;		/* as given: name or path */
+	void *channel_data;		/* owned by the channel */
+	const char *host_name;		/* as given: name, path or device */
 	char host_path[108];		/* resolved socket path */
 
 	struct {
