@@ -638,13 +638,19 @@ static long wl_vfd_ioctl_send(struct wl_vfd *vfd, struct file *file,
 	int ret = 0;
 	u32 len;
 
+	if (copy_from_user(fds, utxn->fds, sizeof(fds)) ||
+	    get_user(len, &utxn->len))
+		return -EFAULT;
+	/*
+	 * Nothing to send succeeds on every vfd: user space (Sommelier's
+	 * proxy, wlnest) asks "is this a virtwl fd?" this way.
+	 */
+	if (!len && fds[0] < 0)
+		return 0;
 	if (!(file->f_mode & FMODE_WRITE))
 		return -EBADF;
 	if (!wl_can_write(vfd))
 		return -EINVAL;
-	if (copy_from_user(fds, utxn->fds, sizeof(fds)) ||
-	    get_user(len, &utxn->len))
-		return -EFAULT;
 
 	for (nids = 0; nids < VIRTWL_SEND_MAX_ALLOCS && fds[nids] >= 0; nids++) {
 		struct wl_vfd *sent;

@@ -227,7 +227,8 @@ static int send_raw(int fd, const void *data, size_t len, const int *fds,
 	for (i = 0; i < VIRTWL_SEND_MAX_ALLOCS; i++)
 		txn_buf->fds[i] = i < nfds ? fds[i] : -1;
 	txn_buf->len = (uint32_t)len;
-	memcpy(txn_buf->data, data, len);
+	if (len)
+		memcpy(txn_buf->data, data, len);
 	return ioctl(fd, VIRTWL_IOCTL_SEND, txn_buf) ? -errno : 0;
 }
 
@@ -962,6 +963,21 @@ static bool t_bad_args(void)
 	CHECK(e == EBADF, "write on a read pipe: %s", strerror(e));
 	e = errno_of(ioctl(ctx, VIRTWL_IOCTL_SEND, (void *)16));
 	CHECK(e == EFAULT, "SEND with a bad pointer: %s", strerror(e));
+	/* "Is this a virtwl fd?": an empty SEND succeeds on every vfd. */
+	{
+		int pw = wl_new(dev, VIRTWL_IOCTL_NEW_PIPE_WRITE, 0, NULL);
+		int probe[] = { ctx, alloc, pr, pw };
+
+		for (unsigned int i = 0; i < 4; i++) {
+			e = -send_raw(probe[i], NULL, 0, NULL, 0);
+			CHECK(e == 0, "empty SEND on vfd kind %u: %s", i, strerror(e));
+		}
+		close(pw);
+		nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+		e = -send_raw(nul, NULL, 0, NULL, 0);
+		CHECK(e == ENOTTY, "empty SEND on /dev/null: %s", strerror(e));
+		close(nul);
+	}
 	close(alloc);
 	close(ctx);
 	close(pr);
