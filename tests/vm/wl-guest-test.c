@@ -580,6 +580,17 @@ static bool t_shm_host(void)
 	bad = wlt_check(map, size, 21, 0);
 	CHECK(!bad, "guest sees other bytes than the host wrote (at %llu)",
 	      (unsigned long long)bad - 1);
+	/* Keymaps are mapped MAP_PRIVATE; a private write stays private. */
+	{
+		uint8_t *priv = mmap(NULL, round_page(size), PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE, fd, 0);
+
+		CHECK(priv != MAP_FAILED, "MAP_PRIVATE: %s", strerror(errno));
+		CHECK(!wlt_check(priv, size, 21, 0), "MAP_PRIVATE sees other bytes");
+		priv[0] ^= 0xff;
+		CHECK(map[0] == wlt_pattern(21, 0), "a private write reached shared memory");
+		munmap(priv, round_page(size));
+	}
 	wlt_fill(map, size, 22, 0);
 	r = conn_send(c, WLT_VERIFY_MEM, 22, 0, NULL, 0, NULL, 0);
 	CHECK(!r, "SEND: %s", strerror(-r));
