@@ -19,7 +19,8 @@
 #   nest_stop            SIGTERM; returns non-zero unless wlnest exits 0
 #   guest_run CMD...     runs CMD as a client of wlnest
 #   spawn NAME CMD...    starts CMD in the background, tracked, output in
-#                        $LOGDIR/NAME.log; sets SPAWNED_PID
+#                        $LOGDIR/NAME.log, stdin from $SPAWN_STDIN or
+#                        /dev/null; sets SPAWNED_PID
 #   shot FILE            host screenshot as PPM (or PNG by extension)
 #   wait_until SECS CMD...     polls CMD until it succeeds or time runs out
 #   wait_pixels SECS NAME CHECK...   polls screenshots until pixcheck passes;
@@ -122,7 +123,8 @@ alive() { kill -0 "$1" 2>/dev/null; }
 spawn() {
 	_sname=$1
 	shift
-	"$@" >"$LOGDIR/$_sname.log" 2>&1 &
+	# a background job's stdin is /dev/null unless redirected explicitly
+	"$@" <"${SPAWN_STDIN:-/dev/null}" >"$LOGDIR/$_sname.log" 2>&1 &
 	SPAWNED_PID=$!
 	_track $SPAWNED_PID
 }
