@@ -442,3 +442,32 @@ key() {
 	[ -n "${INJECT:-}" ] || return 1
 	printf 'key %s 1\nkey %s 0\n' "$1" "$1" >"$INJECT"
 }
+
+# wait_clear [SECS]: waits until the host shows nothing but its background
+# (a stopped client's window disappears a frame or so after it exits).
+wait_clear() {
+	wait_until "${1:-5}" _pixels_once "count:202020=$((HOST_W * HOST_H))"
+}
+
+# stop_client PID: stops a client and waits for its window to go.
+stop_client() {
+	stop_pid "$1"
+	wait_clear
+}
+
+# fail_logs NAME [FILE...]: a failed check, with the ends of the wlnest and
+# host logs (and any FILEs) as diagnostics.
+fail_logs() {
+	_fname=$1
+	shift
+	tap_fail "$_fname"
+	for _f in "$@" "${NEST_LOG:-}" "$HOST_LOG"; do
+		[ -n "$_f" ] && log_excerpt "$_f" 12
+	done
+}
+
+# host_globals: "INTERFACE VERSION" lines, sorted, of wayland-info's output
+# on stdin.
+parse_globals() {
+	sed -n "s/^interface: '\([^']*\)', *version: *\([0-9]*\),.*/\1 \2/p" | sort
+}
