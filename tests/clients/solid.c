@@ -148,8 +148,17 @@ static uint32_t pack_pixel(const struct format_info *f, uint32_t argb)
 	uint32_t a = argb >> 24, r = (argb >> 16) & 0xff, g = (argb >> 8) & 0xff,
 		 b = argb & 0xff;
 
-	return chan(r, f->rw) << f->rs | chan(g, f->gw) << f->gs |
-	       chan(b, f->bw) << f->bs | (f->aw ? chan(a, f->aw) << f->as : 0);
+	uint32_t px = chan(r, f->rw) << f->rs | chan(g, f->gw) << f->gs |
+		      chan(b, f->bw) << f->bs;
+
+	if (f->aw)
+		return px | chan(a, f->aw) << f->as;
+	/* Unused "X" bits are set, as most clients leave them: weston's
+	 * screenshots read them as alpha. */
+	if (f->pack == PACK_32)
+		px |= ~(((1u << f->rw) - 1) << f->rs | ((1u << f->gw) - 1) << f->gs |
+			((1u << f->bw) - 1) << f->bs);
+	return px;
 }
 
 static int bytes_per_pixel(const struct format_info *f)
@@ -463,9 +472,16 @@ static void ptr_axis(void *d, struct wl_pointer *p, uint32_t time, uint32_t axis
 	logf_("pointer.axis %u %.2f", axis, wl_fixed_to_double(v));
 }
 
+static void ptr_frame(void *d, struct wl_pointer *p) {}
+static void ptr_axis_source(void *d, struct wl_pointer *p, uint32_t source) {}
+static void ptr_axis_stop(void *d, struct wl_pointer *p, uint32_t time, uint32_t axis) {}
+static void ptr_axis_discrete(void *d, struct wl_pointer *p, uint32_t axis, int32_t n) {}
+
 static const struct wl_pointer_listener pointer_listener = {
 	.enter = ptr_enter, .leave = ptr_leave, .motion = ptr_motion,
-	.button = ptr_button, .axis = ptr_axis,
+	.button = ptr_button, .axis = ptr_axis, .frame = ptr_frame,
+	.axis_source = ptr_axis_source, .axis_stop = ptr_axis_stop,
+	.axis_discrete = ptr_axis_discrete,
 };
 
 static void seat_caps(void *data, struct wl_seat *seat, uint32_t caps)

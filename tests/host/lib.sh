@@ -123,6 +123,19 @@ alive() { kill -0 "$1" 2>/dev/null; }
 spawn() {
 	_sname=$1
 	shift
+	# A shell function run in the background is a subshell whose pid is
+	# not the program's: expand the two runners into a plain command so
+	# that $! is the program itself (env execs it).
+	case $1 in
+	host_run)
+		shift
+		set -- env -u DISPLAY XDG_RUNTIME_DIR="$HOST_RT" WAYLAND_DISPLAY="$HOST_DISPLAY" "$@"
+		;;
+	guest_run)
+		shift
+		set -- env -u DISPLAY XDG_RUNTIME_DIR="$NEST_RT" WAYLAND_DISPLAY="$NEST_DISPLAY" "$@"
+		;;
+	esac
 	# a background job's stdin is /dev/null unless redirected explicitly
 	"$@" <"${SPAWN_STDIN:-/dev/null}" >"$LOGDIR/$_sname.log" 2>&1 &
 	SPAWNED_PID=$!
@@ -470,4 +483,19 @@ fail_logs() {
 # on stdin.
 parse_globals() {
 	sed -n "s/^interface: '\([^']*\)', *version: *\([0-9]*\),.*/\1 \2/p" | sort
+}
+
+# check_nest_stop HOST: stops wlnest and reports whether it exited 0 (so
+# LeakSanitizer ran and found nothing, under sanitizers).
+check_nest_stop() {
+	if [ "${VIRTWL_DIRECT:-0}" = 1 ]; then
+		tap_skip "$1: wlnest exits 0 on SIGTERM" "direct mode, no wlnest"
+		return 0
+	fi
+	if nest_stop; then
+		tap_ok "$1: wlnest exits 0 on SIGTERM"
+	else
+		fail_logs "$1: wlnest exits 0 on SIGTERM (status $NEST_STATUS)"
+		return 1
+	fi
 }

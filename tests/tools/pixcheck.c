@@ -124,7 +124,10 @@ static bool load_png(const char *path, struct image *img)
 		png_image_free(&pi);
 		return false;
 	}
-	pi.format = PNG_FORMAT_RGB;
+	/* Read alpha too and then drop it: screen captures may carry the
+	 * "X" byte of an XRGB framebuffer as alpha 0, and letting libpng
+	 * composite that onto black would hide every pixel. */
+	pi.format = PNG_FORMAT_RGBA;
 	buf = malloc(PNG_IMAGE_SIZE(pi));
 	img->px = malloc((size_t)pi.width * pi.height * sizeof(uint32_t));
 	if (!buf || !img->px ||
@@ -137,8 +140,8 @@ static bool load_png(const char *path, struct image *img)
 	img->width = pi.width;
 	img->height = pi.height;
 	for (size_t i = 0; i < (size_t)pi.width * pi.height; i++)
-		img->px[i] = (uint32_t)buf[3 * i] << 16 |
-			     (uint32_t)buf[3 * i + 1] << 8 | buf[3 * i + 2];
+		img->px[i] = (uint32_t)buf[4 * i] << 16 |
+			     (uint32_t)buf[4 * i + 1] << 8 | buf[4 * i + 2];
 	free(buf);
 	return true;
 }
