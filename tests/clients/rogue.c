@@ -138,12 +138,15 @@ static int garbage(struct wl_display *dpy)
 
 	if (getrandom(junk, sizeof(junk), 0) != (ssize_t)sizeof(junk))
 		return 1;
-	/* an object id of 1 (the display) with an absurd size keeps the very
-	 * first message from looking valid by chance */
+	/* The first message is complete but invalid in a way every server
+	 * detects (wl_display has no request 7), so the connection must be
+	 * closed rather than left waiting for the rest of a huge message. */
 	junk[0] = 1;
 	junk[1] = junk[2] = junk[3] = 0;
-	junk[6] = 0xff;
-	junk[7] = 0xff;
+	junk[4] = 7;
+	junk[5] = 0;
+	junk[6] = 8;
+	junk[7] = 0;
 	while (off < sizeof(junk)) {
 		ssize_t n = write(fd, junk + off, sizeof(junk) - off);
 		if (n < 0) {
