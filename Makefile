@@ -24,7 +24,7 @@ WAYLAND_SCANNER ?= wayland-scanner
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wmissing-prototypes \
 	-Wstrict-prototypes -Wshadow -Wpointer-arith -Wformat=2
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -g $(WARN) -fno-strict-aliasing \
-	-I$(BUILD)/gen -Idriver/include/uapi
+	-I$(BUILD)/gen -Iprotocols -Idriver/include/uapi
 OPT_CFLAGS := -O2
 SAN_CFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all

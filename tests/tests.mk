@@ -10,6 +10,14 @@ TESTS_unit += $(BUILD)/$(1) $(BUILD)/san/$(1)
 endef
 
 $(eval $(call unit_test,tests/unit/test-uapi,tests/unit/test-uapi.c))
+$(eval $(call unit_test,tests/unit/test-damage,tests/unit/test-damage.c \
+	compositor/damage.c compositor/formats.c,pixman-1,-lm))
+$(eval $(call unit_test,tests/unit/test-tables,tests/unit/test-tables.c \
+	compositor/tables.c $(NEST_PROTOCOL_C) $(BUILD)/gen/nest-tables.c,wayland-client wayland-server))
+$(tests/unit/test-tables_OBJS) $(tests/unit/test-tables_SAN_OBJS): $(PROTOCOL_HEADERS)
+
+$(foreach t,test-damage test-tables,$(BUILD)/obj/tests/unit/$(t).o \
+	$(BUILD)/san/obj/tests/unit/$(t).o): PKG_CFLAGS += -Icompositor
 
 .PHONY: check-programs
 check-programs: $(ALL_PROGRAMS) $(CHECK_PROGRAMS)

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+#include <math.h>
+#include <string.h>
+
+#include "damage.h"
+
+/* wl_output_transform values, without pulling in a protocol header. */
+enum {
+	TRANSFORM_NORMAL,
+	TRANSFORM_90,
+	TRANSFORM_180,
+	TRANSFORM_270,
+	TRANSFORM_FLIPPED,
+	TRANSFORM_FLIPPED_90,
+	TRANSFORM_FLIPPED_180,
+	TRANSFORM_FLIPPED_270,
+};
+
+struct box {
+	double x1, y1, x2, y2;
+};
+
+/*
+ * The client drew the surface's image, then applied the buffer transform
+ * to get the buffer: a horizontal flip first for the FLIPPED variants,
+ * then a counter-clockwise rotation by a multiple of 90 degrees.  Apply
+ * the same steps to a box of an image width x height.
+ */
+static struct box
+transform_box(struct box b, uint32_t transform, double width, double height)
+{
+	struct box r = b;
+	int quarter_turns = transform & 3;
+
+	if (transform & 4) {
+		r.x1 = width - b.x2;
+		r.x2 = width - b.x1;
+		b = r;
+	}
+	for (int i = 0; i < quarter_turns; i++) {
+		/* (x, y) in a w x h image -> (y, w - x) in an h x w one */
+		r.x1 = b.y1;
+		r.x2 = b.y2;
+		r.y1 = width - b.x2;
+		r.y2 = width - b.x1;
+		b = r;
+		double t = width;
+		width = height;
+		height = t;
+	}
+	return r;
+}
+
+bool
+nest_damage_to_buffer(const struct surface_geometry *g,
+		      const pixman_region32_t *surface_damage,
+		      pixman_region32_t *buffer_damage)
+{
+	double logical_width, logical_height;	/* transformed, unscaled */
+	double surface_width, surface_height;
+	double src_x = 0, src_y = 0, src_w, src_h;
+	const pixman_box32_t *rects;
+	int n;
+
+	if (g->scale < 1 || g->transform > TRANSFORM_FLIPPED_270 ||
+	    g->buffer_width <= 0 || g->buffer_height <= 0)
+		return false;
+
+	if (g->transform & 1) {
+		logical_width = (double)g->buffer_height / g->scale;
+		logical_height = (double)g->buffer_width / g->scale;
+	} else {
+		logical_width = (double)g->buffer_width / g->scale;
+		logical_height = (double)g->buffer_height / g->scale;
+	}
+	src_w = logical_width;
+	src_h = logical_height;
+	if (g->has_source) {
+		if (!(g->source_width > 0 && g->source_height > 0))
+			return false;
+		src_x = g->source_x;
+		src_y = g->source_y;
+		src_w = g->source_width;
+		src_h = g->source_height;
+	}
+	if (g->has_destination) {
+		if (g->destination_width <= 0 || g->destination_height <= 0)
+			return false;
+		surface_width = g->destination_width;
+		surface_height = g->destination_height;
+	} else {
+		surface_width = src_w;
+		surface_height = src_h;
+	}
+
+	rects = pixman_region32_rectangles(
+		(pixman_region32_t *)surface_damage, &n);
+	for (int i = 0; i < n; i++) {
+		struct box b = {
+			src_x + rects[i].x1 * src_w / surface_width,
+			src_y + rects[i].y1 * src_h / surface_height,
+			src_x + rects[i].x2 * src_w / surface_width,
+			src_y + rects[i].y2 * src_h / surface_height,
+		};
+		double x1, y1, x2, y2;
+
+		b = transform_box(b, g->transform, logical_width,
+				  logical_height);
+		x1 = floor(b.x1 * g->scale);
+		y1 = floor(b.y1 * g->scale);
+		x2 = ceil(b.x2 * g->scale);
+		y2 = ceil(b.y2 * g->scale);
+		if (x1 < 0)
+			x1 = 0;
+		if (y1 < 0)
+			y1 = 0;
+		if (x2 > g->buffer_width)
+			x2 = g->buffer_width;
+		if (y2 > g->buffer_height)
+			y2 = g->buffer_height;
+		if (x2 <= x1 || y2 <= y1)
+			continue;
+		pixman_region32_union_rect(buffer_damage, buffer_damage,
+					   (int)x1, (int)y1,
+					   (unsigned)(x2 - x1),
+					   (unsigned)(y2 - y1));
+	}
+	return true;
+}
+
+size_t
+nest_copy_region(uint8_t *dst, size_t dst_stride, const uint8_t *src,
+		 size_t src_stride, const struct nest_format *format,
+		 const pixman_region32_t *region)
+{
+	const pixman_box32_t *rects;
+	size_t copied = 0;
+	int n;
+
+	rects = pixman_region32_rectangles((pixman_region32_t *)region, &n);
+	for (int i = 0; i < n; i++) {
+		/* Widen to whole blocks (pairs of pixels for 4:2:2). */
+		size_t bx1 = (size_t)rects[i].x1 / format->block_width;
+		size_t bx2 = ((size_t)rects[i].x2 + format->block_width - 1) /
+			     format->block_width;
+		size_t offset = bx1 * format->block_bytes;
+		size_t row = (bx2 - bx1) * format->block_bytes;
+		size_t y = (size_t)rects[i].y1, y2 = (size_t)rects[i].y2;
+
+		if (offset == 0 && row == dst_stride && dst_stride == src_stride) {
+			/* Whole rows of equal stride: one copy. */
+			size_t bytes = (y2 - y) * row;
+
+			memcpy(dst + y * dst_stride, src + y * src_stride,
+			       bytes);
+			copied += bytes;
+			continue;
+		}
+		for (; y < y2; y++)
+			memcpy(dst + y * dst_stride + offset,
+			       src + y * src_stride + offset, row);
+		copied += (y2 - (size_t)rects[i].y1) * row;
+	}
+	return copied;
+}

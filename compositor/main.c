@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: MIT
+/*
+ * wlnest: command line, set-up, the event loop and the optional child
+ * program.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "nest.h"
+#include "tables.h"
+
+#define WLNEST_VERSION "0.1"
+
+int nest_verbose;
+
+static void
+vlog(const char *fmt, va_list ap)
+{
+	char line[1024];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	fprintf(stderr, "wlnest: %s\n", line);
+}
+
+void
+nest_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(fmt, ap);
+	va_end(ap);
+}
+
+void
+nest_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!nest_verbose)
+		return;
+	va_start(ap, fmt);
+	vlog(fmt, ap);
+	va_end(ap);
+}
+
+/* libwayland's own messages: worth seeing only when debugging. */
+static void
+libwayland_log(const char *fmt, va_list ap)
+{
+	if (!nest_verbose)
+		return;
+	fputs("wlnest: libwayland: ", stderr);
+	vfprintf(stderr, fmt, ap);
+}
+
+static void
+usage(FILE *out)
+{
+	fputs("Usage: wlnest [OPTION]... [--] [PROGRAM [ARG]...]\n"
+	      "A nested Wayland compositor: each client that connects to it\n"
+	      "gets its own connection to the host compositor.\n"
+	      "\n"
+	      "  -d, --display HOST     host compositor socket: a name in\n"
+	      "                         $XDG_RUNTIME_DIR or a path\n"
+	      "                         (default: $WAYLAND_DISPLAY, else wayland-0)\n"
+	      "  -s, --socket NAME      listen on $XDG_RUNTIME_DIR/NAME\n"
+	      "                         (default: the first free wayland-N)\n"
+	      "      --shm MODE         passthrough (default): hand client shm\n"
+	      "                         pools to the host, zero copy;\n"
+	      "                         copy: copy damaged pixels into wlnest's\n"
+	      "                         own host buffers\n"
+	      "      --stats            print copy statistics on exit\n"
+	      "      --list-interfaces  print the interfaces wlnest can forward\n"
+	      "                         (name and version) and exit\n"
+	      "  -v, --verbose          log what happens\n"
+	      "  -h, --help             show this help and exit\n"
+	      "      --version          show the version and exit\n"
+	      "\n"
+	      "With PROGRAM, wlnest runs it with WAYLAND_DISPLAY set to its\n"
+	      "socket and exits with its exit status; otherwise it runs until\n"
+	      "SIGINT or SIGTERM.\n",
+	      out);
+}
+
+static void
+list_interfaces(void)
+{
+	for (size_t i = 0; i < nest_interface_count; i++) {
+		if (nest_interface_offerable(&nest_interfaces[i]))
+			printf("%s %d\n", nest_interfaces[i].interface->name,
+			       nest_interfaces[i].interface->version);
+	}
+}
+
+struct options {
+	const char *display;
+	const char *socket;
+	enum nest_shm_mode shm_mode;
+	bool stats;
+	char **program;
+};
+
+enum { OPT_SHM = 256, OPT_STATS, OPT_LIST, OPT_VERSION };
+
+/* Returns -1 to go on, else an exit status. */
+static int
+parse_options(int argc, char **argv, struct options *opts)
+{
+	static const struct option long_options[] = {
+		{ "display", required_argument, NULL, 'd' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "shm", required_argument, NULL, OPT_SHM },
+		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "list-interfaces", no_argument, NULL, OPT_LIST },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+d:s:vh", long_options, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'd':
+			opts->display = optarg;
+			break;
+		case 's':
+			opts->socket = optarg;
+			break;
+		case OPT_SHM:
+			if (strcmp(optarg, "passthrough") == 0) {
+				opts->shm_mode = NEST_SHM_PASSTHROUGH;
+			} else if (strcmp(optarg, "copy") == 0) {
+				opts->shm_mode = NEST_SHM_COPY;
+			} else {
+				nest_log("--shm must be passthrough or copy, "
+					 "not '%s'",
+					 optarg);
+				return 2;
+			}
+			break;
+		case OPT_STATS:
+			opts->stats = true;
+			break;
+		case OPT_LIST:
+			list_interfaces();
+			return 0;
+		case 'v':
+			nest_verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("wlnest %s\n", WLNEST_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc)
+		opts->program = argv + optind;
+	return -1;
+}
+
+static bool
+resolve_host(struct nest *nest, const char *runtime_dir)
+{
+	int n;
+
+	if (strchr(nest->host_name, '/'))
+		n = snprintf(nest->host_path, sizeof(nest->host_path), "%s",
+			     nest->host_name);
+	else
+		n = snprintf(nest->host_path, sizeof(nest->host_path), "%s/%s",
+			     runtime_dir, nest->host_name);
+	if (n < 0 || (size_t)n >= sizeof(nest->host_path)) {
+		nest_log("host socket path too long: %s", nest->host_name);
+		return false;
+	}
+	return true;
+}
+
+/* Why a socket name cannot be used, or NULL. */
+static const char *
+add_named_socket(struct nest *nest, const char *runtime_dir, const char *name)
+{
+	static char why[256];
+	char path[sizeof(nest->host_path)];
+	struct stat st;
+
+	if (!*name || strchr(name, '/'))
+		return "a socket name must not be empty or contain '/'";
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", runtime_dir, name) >=
+	    sizeof(path))
+		return "the socket path is too long";
+	if (strcmp(path, nest->host_path) == 0)
+		return "it is the host compositor's own socket";
+	if (wl_display_add_socket(nest->display, name) == 0)
+		return NULL;
+	if (stat(path, &st) == 0)
+		snprintf(why, sizeof(why),
+			 "%s is taken: another compositor listens on it", path);
+	else
+		snprintf(why, sizeof(why), "cannot listen on %s: %s", path,
+			 strerror(errno));
+	return why;
+}
+
+static pid_t child_pid;
+
+static int
+handle_sigchld(int sig, void *data)
+{
+	struct nest *nest = data;
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid != child_pid)
+			continue;
+		child_pid = 0;
+		if (WIFEXITED(status)) {
+			nest->exit_status = WEXITSTATUS(status);
+		} else if (WIFSIGNALED(status)) {
+			nest_log("%s", strsignal(WTERMSIG(status)));
+			nest->exit_status = 128 + WTERMSIG(status);
+		}
+		nest->quit = true;
+	}
+	return 0;
+}
+
+static int
+handle_quit_signal(int sig, void *data)
+{
+	struct nest *nest = data;
+
+	nest_debug("%s: quitting", strsignal(sig));
+	nest->quit = true;
+	return 0;
+}
+
+static bool
+spawn(char **program, const char *socket)
+{
+	sigset_t none;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		nest_log("fork: %s", strerror(errno));
+		return false;
+	}
+	if (pid == 0) {
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		setenv("WAYLAND_DISPLAY", socket, 1);
+		unsetenv("WAYLAND_SOCKET");
+		execvp(program[0], program);
+		fprintf(stderr, "wlnest: cannot run %s: %s\n", program[0],
+			strerror(errno));
+		_exit(127);
+	}
+	child_pid = pid;
+	return true;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options opts = { 0 };
+	struct nest nest = { 0 };
+	const char *runtime_dir = getenv("XDG_RUNTIME_DIR");
+	const char *socket, *why;
+	struct wl_event_source *signals[3] = { 0 };
+	int status;
+
+	status = parse_options(argc, argv, &opts);
+	if (status >= 0)
+		return status;
+	wl_log_set_handler_server(libwayland_log);
+	wl_log_set_handler_client(libwayland_log);
+
+	if (!runtime_dir || !*runtime_dir) {
+		nest_log("XDG_RUNTIME_DIR is not set; wlnest listens on a "
+			 "socket there");
+		return 1;
+	}
+	nest.shm_mode = opts.shm_mode;
+	nest.channel = &nest_direct_channel;
+	nest.host_name = opts.display ? opts.display : getenv("WAYLAND_DISPLAY");
+	if (!nest.host_name || !*nest.host_name)
+		nest.host_name = "wayland-0";
+	if (!resolve_host(&nest, runtime_dir))
+		return 1;
+	wl_list_init(&nest.globals);
+	wl_list_init(&nest.clients);
+	nest_hooks_init();
+
+	nest.display = wl_display_create();
+	if (!nest.display) {
+		nest_log("cannot create a Wayland display");
+		return 1;
+	}
+	nest.loop = wl_display_get_event_loop(nest.display);
+	if (!nest_host_init(&nest)) {
+		status = 1;
+		goto out;
+	}
+	if (opts.socket) {
+		why = add_named_socket(&nest, runtime_dir, opts.socket);
+		if (why) {
+			nest_log("cannot use socket '%s': %s", opts.socket, why);
+			status = 1;
+			goto out;
+		}
+		socket = opts.socket;
+	} else {
+		socket = wl_display_add_socket_auto(nest.display);
+		if (!socket) {
+			nest_log("no free wayland-N socket in %s", runtime_dir);
+			status = 1;
+			goto out;
+		}
+	}
+	nest_debug("listening on %s/%s, host %s, shm %s", runtime_dir, socket,
+		   nest.host_path,
+		   nest.shm_mode == NEST_SHM_COPY ? "copy" : "passthrough");
+
+	nest.client_created.notify = nest_client_created;
+	wl_display_add_client_created_listener(nest.display,
+					       &nest.client_created);
+	signals[0] = wl_event_loop_add_signal(nest.loop, SIGCHLD,
+					      handle_sigchld, &nest);
+	signals[1] = wl_event_loop_add_signal(nest.loop, SIGTERM,
+					      handle_quit_signal, &nest);
+	signals[2] = wl_event_loop_add_signal(nest.loop, SIGINT,
+					      handle_quit_signal, &nest);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (opts.program && !spawn(opts.program, socket)) {
+		status = 1;
+		goto out;
+	}
+
+	while (!nest.quit) {
+		nest_flush_hosts(&nest);
+		wl_display_flush_clients(nest.display);
+		if (wl_event_loop_dispatch(nest.loop, -1) < 0 && errno != EINTR) {
+			nest_log("event loop: %s", strerror(errno));
+			nest.exit_status = 1;
+			break;
+		}
+	}
+	status = nest.exit_status;
+
+out:
+	wl_display_flush_clients(nest.display);
+	wl_display_destroy_clients(nest.display);
+	wl_event_loop_dispatch_idle(nest.loop);
+	for (int i = 0; i < 3; i++) {
+		if (signals[i])
+			wl_event_source_remove(signals[i]);
+	}
+	nest_host_finish(&nest);
+	wl_display_destroy(nest.display);
+	if (opts.stats)
+		fprintf(stderr,
+			"wlnest-stats: commits=%llu copied_bytes=%llu "
+			"host_buffers=%llu\n",
+			(unsigned long long)nest.stats.commits,
+			(unsigned long long)nest.stats.copied_bytes,
+			(unsigned long long)nest.stats.host_buffers);
+	return status;
+}

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wlnest: a nested Wayland compositor that proxies each guest client to a
+ * host compositor over a connection of its own.
+ *
+ * Ownership, in one place:
+ * - struct nest owns the guest-facing wl_display, the host "watch"
+ *   connection (which tracks host globals) and every nest_client.
+ * - struct nest_client exists from the moment a guest connects until its
+ *   wl_client is destroyed; it owns that client's host connection.
+ * - struct nest_object pairs one guest wl_resource with one host wl_proxy.
+ *   It is freed with the resource; the proxy is destroyed before that.
+ *   Either side may be missing: host.proxy is NULL for an inert object
+ *   (its host global went away), and the object is gone as soon as the
+ *   resource is.
+ */
+#ifndef WLNEST_NEST_H
+#define WLNEST_NEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <wayland-client-core.h>
+#include <wayland-server-core.h>
+
+#include "nest-tables.h"
+
+struct nest;
+struct nest_client;
+struct nest_object;
+
+enum nest_shm_mode {
+	NEST_SHM_PASSTHROUGH,	/* forward the client's pool fd, zero copy */
+	NEST_SHM_COPY,		/* copy damage into wlnest's own host buffers */
+};
+
+/*
+ * How wlnest reaches the host compositor.  The direct channel connects to
+ * a socket; a virtio channel reaches it through /dev/wl0.
+ */
+struct channel_impl {
+	const char *name;
+	/* A connected stream socket to the host compositor, or -1 (errno). */
+	int (*connect)(struct nest *nest);
+	/*
+	 * Memory the host compositor can map: returns an fd to send it and
+	 * maps it read-write at *data, or returns -1 (errno).
+	 */
+	int (*alloc_shared)(struct nest *nest, size_t size, void **data);
+};
+
+extern const struct channel_impl nest_direct_channel;
+
+/* A host global offered to guests. */
+struct nest_global {
+	struct wl_list link;		/* nest.globals */
+	uint32_t name;			/* the host's name, also used for guests */
+	const struct nest_interface_info *info;
+	uint32_t version;		/* min(host, ours) */
+	bool removed;
+};
+
+struct nest_stats {
+	uint64_t commits;		/* surface commits carrying a copied buffer */
+	uint64_t copied_bytes;		/* bytes the copy path wrote */
+	uint64_t host_buffers;		/* host buffers allocated */
+};
+
+struct nest {
+	struct wl_display *display;
+	struct wl_event_loop *loop;
+	enum nest_shm_mode shm_mode;
+	const struct channel_impl *channel;
+	const char *host_name;		/* as given: name or path */
+	char host_path[108];		/* resolved socket path */
+
+	struct {
+		struct wl_display *display;
+		struct wl_registry *registry;
+		struct wl_shm *shm;	/* to learn the host's formats */
+		struct wl_event_source *source;
+	} watch;
+	struct wl_listener client_created;
+
+	struct wl_list globals;		/* struct nest_global */
+	struct wl_list clients;		/* struct nest_client */
+	uint32_t shm_formats[64];	/* host wl_shm formats wlnest can copy */
+	size_t shm_format_count;
+
+	struct nest_stats stats;
+	bool host_lost;
+	int exit_status;
+	bool quit;
+};
+
+struct nest_client {
+	struct wl_list link;		/* nest.clients */
+	struct nest *nest;
+	struct wl_client *client;
+	struct wl_listener destroy;
+	struct wl_list registries;	/* guest wl_registry resources */
+	bool display_gone;		/* the guest wl_display is destroyed */
+	bool doomed;			/* to be disconnected when idle */
+	struct wl_event_source *disconnect_idle;
+
+	struct {
+		struct wl_display *display;
+		struct wl_registry *registry;
+		struct wl_event_source *source;
+		struct wl_shm *shm;	/* bound on demand by the copy path */
+		bool writable_armed;
+	} host;
+};
+
+/* Per-interface special handling; every field may be NULL. */
+struct object_hooks {
+	/* Returns true when it handled the request itself. */
+	bool (*request)(struct nest_object *object, uint32_t opcode,
+			const struct wl_message *message,
+			union wl_argument *args);
+	/* Returns true when it handled the event itself. */
+	bool (*event)(struct nest_object *object, uint32_t opcode,
+		      const struct wl_message *message,
+		      union wl_argument *args);
+	/* The object was created; may set object->data. */
+	void (*create)(struct nest_object *object, struct nest_object *parent);
+	/* The object is about to be freed. */
+	void (*destroy)(struct nest_object *object);
+};
+
+struct nest_object {
+	struct wl_resource *resource;
+	struct nest_client *client;
+	const struct nest_interface_info *info;
+	const struct object_hooks *hooks;
+	void *data;			/* owned by hooks */
+	struct {
+		struct wl_proxy *proxy;
+	} host;
+};
+
+/* main.c */
+void nest_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void nest_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern int nest_verbose;
+
+/* host.c */
+bool nest_host_init(struct nest *nest);
+void nest_host_finish(struct nest *nest);
+void nest_flush_hosts(struct nest *nest);
+bool nest_client_host_connect(struct nest_client *nc);
+void nest_client_doom(struct nest_client *nc);
+void nest_client_gone(struct nest_client *nc);
+const struct nest_global *nest_find_global(struct nest *nest, uint32_t name);
+
+/* registry.c */
+void nest_client_created(struct wl_listener *listener, void *data);
+void nest_registry_announce(struct nest *nest, struct nest_global *global);
+void nest_registry_remove(struct nest *nest, struct nest_global *global);
+
+/* forward.c */
+extern const int nest_object_marker;
+struct nest_object *nest_object_create(struct nest_client *nc,
+				       const struct nest_interface_info *info,
+				       uint32_t version, uint32_t id,
+				       struct nest_object *parent);
+void nest_object_set_proxy(struct nest_object *object, struct wl_proxy *proxy);
+struct nest_object *nest_object_from_resource(struct wl_resource *resource);
+struct nest_object *nest_object_from_proxy(struct wl_proxy *proxy);
+bool nest_forward_request(struct nest_object *object, uint32_t opcode,
+			  const struct wl_message *message,
+			  union wl_argument *args);
+void nest_forward_event(struct nest_object *object, uint32_t opcode,
+			const struct wl_message *message,
+			union wl_argument *args);
+void nest_close_fds(const struct wl_message *message, union wl_argument *args);
+void nest_hooks_init(void);
+
+/* hooks of the special objects */
+extern const struct object_hooks nest_surface_hooks;
+extern const struct object_hooks nest_viewporter_hooks;
+extern const struct object_hooks nest_viewport_hooks;
+
+#endif

@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Surfaces in the shm copy mode.  A guest shm buffer never reaches the
+ * host: on commit, the damaged pixels are copied into one of a small ring
+ * of host buffers wlnest allocated for the surface, that buffer is
+ * attached in its place, and the guest buffer is released at once.
+ *
+ * Each host buffer remembers which pixels it lacks ("stale": damage
+ * committed since it was last written), so a commit copies the new damage
+ * plus what the chosen buffer missed, and nothing else.
+ *
+ * Everything else about a surface is forwarded as is; viewport, scale and
+ * transform are only recorded to turn surface damage into buffer pixels.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <wayland-client-protocol.h>
+#include <wayland-server-protocol.h>
+
+#include "damage.h"
+#include "nest.h"
+#include "shm.h"
+#include "viewporter-client-protocol.h"
+
+#define RING_MAX 4			/* host buffers per surface */
+#define HOST_BUFFER_MAX (1u << 30)	/* bytes in one host buffer */
+
+struct viewport_state {
+	bool has_source;
+	double x, y, width, height;
+	bool has_destination;
+	int32_t destination_width, destination_height;
+};
+
+struct viewport;
+
+struct host_buffer {
+	struct surface *surface;
+	struct wl_buffer *buffer;	/* internal host proxy */
+	uint8_t *data;
+	size_t size;
+	bool busy;			/* attached, not yet released */
+	uint64_t last_used;
+	pixman_region32_t stale;
+};
+
+struct surface {
+	struct nest_object *object;
+	struct viewport *viewport;
+
+	struct {
+		bool attached;		/* an shm buffer was attached */
+		struct wl_resource *buffer;
+		struct wl_listener buffer_destroy;
+		int32_t dx, dy;
+		pixman_region32_t surface_damage;
+		pixman_region32_t buffer_damage;
+		bool scale_set, transform_set;
+		int32_t scale;
+		uint32_t transform;
+	} pending;
+	int32_t scale;			/* current */
+	uint32_t transform;		/* current */
+
+	struct {
+		int32_t width, height, stride;
+		const struct nest_format *format;
+	} layout;			/* of every buffer in the ring */
+	struct host_buffer ring[RING_MAX];
+	int ring_count;
+	uint64_t serial;
+	bool warned_busy;
+};
+
+struct viewport {
+	struct nest_object *object;
+	struct surface *surface;
+	struct viewport_state pending;
+};
+
+static bool
+copy_mode(struct nest_object *object)
+{
+	return object->client->nest->shm_mode == NEST_SHM_COPY;
+}
+
+static void
+host_buffer_release(void *data, struct wl_buffer *wl_buffer)
+{
+	struct host_buffer *hb = data;
+
+	hb->busy = false;
+}
+
+static const struct wl_buffer_listener host_buffer_listener = {
+	.release = host_buffer_release,
+};
+
+static void
+host_buffer_finish(struct host_buffer *hb)
+{
+	if (hb->buffer)
+		wl_buffer_destroy(hb->buffer);
+	if (hb->data)
+		munmap(hb->data, hb->size);
+	pixman_region32_fini(&hb->stale);
+	memset(hb, 0, sizeof(*hb));
+}
+
+static void
+ring_clear(struct surface *s)
+{
+	for (int i = 0; i < s->ring_count; i++)
+		host_buffer_finish(&s->ring[i]);
+	s->ring_count = 0;
+}
+
+static bool
+host_buffer_init(struct surface *s, struct host_buffer *hb)
+{
+	struct nest_client *nc = s->object->client;
+	struct nest *nest = nc->nest;
+	struct wl_shm_pool *pool;
+	uint64_t size = (uint64_t)s->layout.stride * (uint64_t)s->layout.height;
+	int fd;
+
+	if (size > HOST_BUFFER_MAX) {
+		nest_log("refusing a %llu-byte host buffer",
+			 (unsigned long long)size);
+		return false;
+	}
+	if (!nc->host.shm) {
+		const struct nest_global *global = NULL;
+		struct nest_global *g;
+
+		wl_list_for_each (g, &nest->globals, link) {
+			if (!g->removed &&
+			    strcmp(g->info->interface->name, "wl_shm") == 0)
+				global = g;
+		}
+		if (!global)
+			return false;
+		nc->host.shm = wl_registry_bind(nc->host.registry,
+						 global->name,
+						 &wl_shm_interface, 1);
+	}
+	fd = nest->channel->alloc_shared(nest, (size_t)size,
+					 (void **)&hb->data);
+	if (fd < 0) {
+		nest_log("cannot allocate a host buffer: %m");
+		return false;
+	}
+	hb->surface = s;
+	hb->size = (size_t)size;
+	pool = wl_shm_create_pool(nc->host.shm, fd, (int32_t)size);
+	hb->buffer = wl_shm_pool_create_buffer(pool, 0, s->layout.width,
+					       s->layout.height,
+					       s->layout.stride,
+					       s->layout.format->code);
+	wl_shm_pool_destroy(pool);
+	close(fd);
+	wl_buffer_add_listener(hb->buffer, &host_buffer_listener, hb);
+	pixman_region32_init_rect(&hb->stale, 0, 0, (unsigned)s->layout.width,
+				  (unsigned)s->layout.height);
+	nest->stats.host_buffers++;
+	return true;
+}
+
+/*
+ * A host buffer to write the next frame into: a free one that lacks the
+ * fewest pixels, else a new one, else (the host holds them all) the one
+ * it has held longest.
+ */
+static struct host_buffer *
+ring_get(struct surface *s, struct nest_shm_buffer *buffer)
+{
+	struct host_buffer *best = NULL;
+
+	if (s->layout.width != buffer->width ||
+	    s->layout.height != buffer->height ||
+	    s->layout.stride != buffer->stride ||
+	    s->layout.format != buffer->format) {
+		ring_clear(s);
+		s->layout.width = buffer->width;
+		s->layout.height = buffer->height;
+		s->layout.stride = buffer->stride;
+		s->layout.format = buffer->format;
+	}
+	for (int i = 0; i < s->ring_count; i++) {
+		struct host_buffer *hb = &s->ring[i];
+
+		if (hb->busy)
+			continue;
+		if (!best || pixman_region32_n_rects(&hb->stale) <
+				     pixman_region32_n_rects(&best->stale))
+			best = hb;
+	}
+	if (best)
+		return best;
+	if (s->ring_count < RING_MAX) {
+		best = &s->ring[s->ring_count];
+		if (!host_buffer_init(s, best))
+			return NULL;
+		s->ring_count++;
+		return best;
+	}
+	if (!s->warned_busy) {
+		nest_debug("host keeps every buffer of a surface busy");
+		s->warned_busy = true;
+	}
+	best = &s->ring[0];
+	for (int i = 1; i < s->ring_count; i++) {
+		if (s->ring[i].last_used < best->last_used)
+			best = &s->ring[i];
+	}
+	return best;
+}
+
+static void
+pending_buffer_destroyed(struct wl_listener *listener, void *data)
+{
+	struct surface *s =
+		wl_container_of(listener, s, pending.buffer_destroy);
+
+	wl_list_remove(&s->pending.buffer_destroy.link);
+	wl_list_init(&s->pending.buffer_destroy.link);
+	s->pending.buffer = NULL;
+}
+
+static void
+set_pending_buffer(struct surface *s, struct wl_resource *buffer)
+{
+	wl_list_remove(&s->pending.buffer_destroy.link);
+	wl_list_init(&s->pending.buffer_destroy.link);
+	s->pending.buffer = buffer;
+	if (buffer)
+		wl_resource_add_destroy_listener(buffer,
+						 &s->pending.buffer_destroy);
+}
+
+static void
+geometry_for(struct surface *s, struct nest_shm_buffer *buffer,
+	     struct surface_geometry *g)
+{
+	struct viewport_state *v = s->viewport ? &s->viewport->pending : NULL;
+
+	memset(g, 0, sizeof(*g));
+	g->buffer_width = buffer->width;
+	g->buffer_height = buffer->height;
+	g->scale = s->pending.scale_set ? s->pending.scale : s->scale;
+	g->transform = s->pending.transform_set ? s->pending.transform :
+						  s->transform;
+	if (v && v->has_source) {
+		g->has_source = true;
+		g->source_x = v->x;
+		g->source_y = v->y;
+		g->source_width = v->width;
+		g->source_height = v->height;
+	}
+	if (v && v->has_destination) {
+		g->has_destination = true;
+		g->destination_width = v->destination_width;
+		g->destination_height = v->destination_height;
+	}
+}
+
+/*
+ * Copies the committed shm buffer into a host buffer and attaches that.
+ * Returns false if the guest must be disconnected.
+ */
+static bool
+commit_shm_buffer(struct surface *s, struct nest_shm_buffer *buffer)
+{
+	struct nest *nest = s->object->client->nest;
+	struct surface_geometry geometry;
+	pixman_region32_t damage, copy;
+	struct host_buffer *hb;
+	const uint8_t *src;
+	bool ok;
+
+	hb = ring_get(s, buffer);
+	if (!hb) {
+		wl_client_post_no_memory(s->object->client->client);
+		return false;
+	}
+
+	pixman_region32_init(&damage);
+	pixman_region32_copy(&damage, &s->pending.buffer_damage);
+	geometry_for(s, buffer, &geometry);
+	nest_damage_to_buffer(&geometry, &s->pending.surface_damage, &damage);
+	pixman_region32_intersect_rect(&damage, &damage, 0, 0,
+				       (unsigned)buffer->width,
+				       (unsigned)buffer->height);
+
+	pixman_region32_init(&copy);
+	pixman_region32_union(&copy, &damage, &hb->stale);
+	src = nest_shm_begin_access(buffer);
+	nest->stats.copied_bytes += nest_copy_region(
+		hb->data, (size_t)s->layout.stride, src,
+		(size_t)buffer->stride, buffer->format, &copy);
+	ok = nest_shm_end_access(buffer);
+	pixman_region32_fini(&copy);
+
+	pixman_region32_clear(&hb->stale);
+	for (int i = 0; i < s->ring_count; i++) {
+		if (&s->ring[i] != hb)
+			pixman_region32_union(&s->ring[i].stale,
+					      &s->ring[i].stale, &damage);
+	}
+	pixman_region32_fini(&damage);
+	if (!ok)
+		return false;
+
+	hb->busy = true;
+	hb->last_used = ++s->serial;
+	nest->stats.commits++;
+	wl_buffer_send_release(buffer->resource);
+	wl_surface_attach((struct wl_surface *)s->object->host.proxy,
+			  hb->buffer, s->pending.dx, s->pending.dy);
+	return true;
+}
+
+static void
+apply_pending(struct surface *s)
+{
+	if (s->pending.scale_set)
+		s->scale = s->pending.scale;
+	if (s->pending.transform_set)
+		s->transform = s->pending.transform;
+	s->pending.scale_set = false;
+	s->pending.transform_set = false;
+	s->pending.attached = false;
+	set_pending_buffer(s, NULL);
+	pixman_region32_clear(&s->pending.surface_damage);
+	pixman_region32_clear(&s->pending.buffer_damage);
+}
+
+static bool
+surface_request(struct nest_object *object, uint32_t opcode,
+		const struct wl_message *message, union wl_argument *args)
+{
+	struct surface *s = object->data;
+	struct nest_shm_buffer *buffer;
+
+	if (!s || !object->host.proxy)
+		return false;
+	switch (opcode) {
+	case WL_SURFACE_ATTACH:
+		buffer = nest_shm_buffer_from_resource(
+			(struct wl_resource *)args[0].o);
+		if (!buffer) {
+			/* Not ours to copy: a forwarded buffer, or none. */
+			s->pending.attached = false;
+			set_pending_buffer(s, NULL);
+			return false;
+		}
+		s->pending.attached = true;
+		set_pending_buffer(s, buffer->resource);
+		s->pending.dx = args[1].i;
+		s->pending.dy = args[2].i;
+		return true;
+	case WL_SURFACE_DAMAGE:
+		if (args[2].i <= 0 || args[3].i <= 0)
+			return false;
+		pixman_region32_union_rect(&s->pending.surface_damage,
+					   &s->pending.surface_damage, args[0].i,
+					   args[1].i, (unsigned)args[2].i,
+					   (unsigned)args[3].i);
+		return false;
+	case WL_SURFACE_DAMAGE_BUFFER:
+		if (args[2].i <= 0 || args[3].i <= 0)
+			return false;
+		pixman_region32_union_rect(&s->pending.buffer_damage,
+					   &s->pending.buffer_damage, args[0].i,
+					   args[1].i, (unsigned)args[2].i,
+					   (unsigned)args[3].i);
+		return false;
+	case WL_SURFACE_SET_BUFFER_SCALE:
+		s->pending.scale_set = true;
+		s->pending.scale = args[0].i;
+		return false;
+	case WL_SURFACE_SET_BUFFER_TRANSFORM:
+		s->pending.transform_set = true;
+		s->pending.transform = (uint32_t)args[0].i;
+		return false;
+	case WL_SURFACE_COMMIT:
+		if (s->pending.attached) {
+			if (!s->pending.buffer) {
+				/* Destroyed before the commit: as if null. */
+				wl_surface_attach((struct wl_surface *)
+							  object->host.proxy,
+						  NULL, 0, 0);
+			} else if (!commit_shm_buffer(
+					   s, nest_shm_buffer_from_resource(
+						      s->pending.buffer))) {
+				nest_client_doom(object->client);
+				return true;
+			}
+		}
+		apply_pending(s);
+		return false;
+	}
+	return false;
+}
+
+static void
+surface_create(struct nest_object *object, struct nest_object *parent)
+{
+	struct surface *s;
+
+	if (!copy_mode(object))
+		return;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return;	/* the surface still works, only without copies */
+	s->object = object;
+	s->scale = 1;
+	wl_list_init(&s->pending.buffer_destroy.link);
+	s->pending.buffer_destroy.notify = pending_buffer_destroyed;
+	pixman_region32_init(&s->pending.surface_damage);
+	pixman_region32_init(&s->pending.buffer_damage);
+	object->data = s;
+}
+
+static void
+surface_destroy(struct nest_object *object)
+{
+	struct surface *s = object->data;
+
+	if (!s)
+		return;
+	if (s->viewport)
+		s->viewport->surface = NULL;
+	wl_list_remove(&s->pending.buffer_destroy.link);
+	pixman_region32_fini(&s->pending.surface_damage);
+	pixman_region32_fini(&s->pending.buffer_damage);
+	ring_clear(s);
+	free(s);
+}
+
+const struct object_hooks nest_surface_hooks = {
+	.request = surface_request,
+	.create = surface_create,
+	.destroy = surface_destroy,
+};
+
+/* wp_viewporter.get_viewport: tie the new viewport to its surface. */
+static bool
+viewporter_request(struct nest_object *object, uint32_t opcode,
+		   const struct wl_message *message, union wl_argument *args)
+{
+	uint32_t id = args[0].n;
+	struct wl_resource *surface_resource = (struct wl_resource *)args[1].o;
+	struct nest_object *surface_object, *viewport_object;
+	struct wl_resource *created;
+	struct viewport *viewport;
+
+	if (opcode != WP_VIEWPORTER_GET_VIEWPORT || !copy_mode(object))
+		return false;
+	surface_object = nest_object_from_resource(surface_resource);
+	if (!nest_forward_request(object, opcode, message, args))
+		return true;
+	created = wl_client_get_object(object->client->client, id);
+	viewport_object = created ? nest_object_from_resource(created) : NULL;
+	if (!viewport_object || !viewport_object->data || !surface_object ||
+	    !surface_object->data)
+		return true;
+	viewport = viewport_object->data;
+	viewport->surface = surface_object->data;
+	viewport->surface->viewport = viewport;
+	return true;
+}
+
+const struct object_hooks nest_viewporter_hooks = {
+	.request = viewporter_request,
+};
+
+static bool
+viewport_request(struct nest_object *object, uint32_t opcode,
+		 const struct wl_message *message, union wl_argument *args)
+{
+	struct viewport *v = object->data;
+
+	if (!v)
+		return false;
+	switch (opcode) {
+	case WP_VIEWPORT_SET_SOURCE:
+		v->pending.has_source = args[0].f != wl_fixed_from_int(-1);
+		v->pending.x = wl_fixed_to_double(args[0].f);
+		v->pending.y = wl_fixed_to_double(args[1].f);
+		v->pending.width = wl_fixed_to_double(args[2].f);
+		v->pending.height = wl_fixed_to_double(args[3].f);
+		break;
+	case WP_VIEWPORT_SET_DESTINATION:
+		v->pending.has_destination = args[0].i != -1;
+		v->pending.destination_width = args[0].i;
+		v->pending.destination_height = args[1].i;
+		break;
+	}
+	return false;
+}
+
+static void
+viewport_create(struct nest_object *object, struct nest_object *parent)
+{
+	struct viewport *v;
+
+	if (!copy_mode(object))
+		return;
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return;
+	v->object = object;
+	object->data = v;
+}
+
+/* Without a viewport the surface's next commit drops its effect. */
+static void
+viewport_destroy(struct nest_object *object)
+{
+	struct viewport *v = object->data;
+
+	if (!v)
+		return;
+	if (v->surface)
+		v->surface->viewport = NULL;
+	free(v);
+}
+
+const struct object_hooks nest_viewport_hooks = {
+	.request = viewport_request,
+	.create = viewport_create,
+	.destroy = viewport_destroy,
+};
