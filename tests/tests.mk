@@ -61,3 +61,6 @@ $(eval $(call test_tool,churn,tests/clients/churn.c $(call proto_c,xdg-shell),wa
 # twice: against the plain wlnest and (san:) against the ASan+UBSan one.
 INTEGRATION_SCRIPTS := $(sort $(wildcard tests/integration/*.sh))
 TESTS_integration += $(foreach t,$(INTEGRATION_SCRIPTS),$(t) san:$(t))
+
+# Benchmarks (make bench): tests/bench/run.sh runs every BENCHES entry.
+$(eval $(call test_tool,nullhost,tests/bench/nullhost.c $(call proto_c,xdg-shell),wayland-server))
