@@ -64,3 +64,5 @@ TESTS_integration += $(foreach t,$(INTEGRATION_SCRIPTS),$(t) san:$(t))
 
 # Benchmarks (make bench): tests/bench/run.sh runs every BENCHES entry.
 $(eval $(call test_tool,nullhost,tests/bench/nullhost.c $(call proto_c,xdg-shell),wayland-server))
+$(eval $(call test_tool,framebench,tests/bench/framebench.c $(call proto_c,xdg-shell),wayland-client))
+BENCHES += tests/bench/frames.sh
