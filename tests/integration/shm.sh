@@ -137,8 +137,8 @@ for host in weston sway; do
 
 		spawn "flower-$host-$mode" guest_run weston-flower
 		fpid=$SPAWNED_PID
-		if wait_pixels 5 "flower-$host-$mode" "other:202020>=2000"; then
-			tap_ok "$p: weston-flower appears"
+		if wait_pixels 5 "flower-$host-$mode" "other:202020>=2000" "otherbbox:202020<=200,200"; then
+			tap_ok "$p: weston-flower appears (at least 2000 pixels, inside its 200x200 window)"
 		else
 			fail_logs "$p: weston-flower appears" "$LOGDIR/flower-$host-$mode.log"
 		fi

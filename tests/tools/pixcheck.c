@@ -12,6 +12,8 @@
  *   count:C=N  count:C>=N  count:C<=N   number of pixels of colour C
  *   other:C>=N                          pixels not of colour C (something drew)
  *   rect:X,Y,W,H=C                      every pixel of the rectangle is C
+ *   otherbbox:C<=W,H                    pixels not of colour C all lie in
+ *                                       one rectangle of at most W x H
  *   bbox:C=W,H                          C's pixels fill exactly one W x H
  *                                       rectangle (bounding box and count)
  *   origin:C                            origin := top-left of C's bounding box
@@ -375,6 +377,29 @@ static bool run_check(struct checker *ck, const char *arg)
 			return true;
 		printf("# FAIL %s: bounding box %ld,%ld %ldx%ld holding %zu pixels\n",
 		       arg, x0, y0, x1 - x0 + 1, y1 - y0 + 1, got);
+		return false;
+	}
+	if (strncmp(arg, "otherbbox:", 10) == 0) {
+		long x0 = 1L << 30, y0 = 1L << 30, x1 = -1, y1 = -1;
+		if (!parse_colour(arg + 10, &c, &p) ||
+		    sscanf(p, "<=%ld,%ld", &w, &h) != 2)
+			goto bad;
+		for (uint32_t j = 0; j < img->height; j++)
+			for (uint32_t i = 0; i < img->width; i++)
+				if (img->px[(size_t)j * img->width + i] != c) {
+					if (i < x0) x0 = i;
+					if (j < y0) y0 = j;
+					if ((long)i > x1) x1 = i;
+					if ((long)j > y1) y1 = j;
+				}
+		if (x1 < 0) {
+			printf("# FAIL %s: nothing but %06" PRIX32 "\n", arg, c);
+			return false;
+		}
+		if (x1 - x0 + 1 <= w && y1 - y0 + 1 <= h)
+			return true;
+		printf("# FAIL %s: pixels other than %06" PRIX32 " span %ld,%ld %ldx%ld\n",
+		       arg, c, x0, y0, x1 - x0 + 1, y1 - y0 + 1);
 		return false;
 	}
 	if (strncmp(arg, "origin:", 7) == 0) {
