@@ -66,3 +66,7 @@ TESTS_integration += $(foreach t,$(INTEGRATION_SCRIPTS),$(t) san:$(t))
 $(eval $(call test_tool,nullhost,tests/bench/nullhost.c $(call proto_c,xdg-shell),wayland-server))
 $(eval $(call test_tool,framebench,tests/bench/framebench.c $(call proto_c,xdg-shell),wayland-client))
 BENCHES += tests/bench/frames.sh
+
+# Prerequisites are expanded where a rule is read, and check-programs is
+# declared above the test tools: list them again here (keep this last).
+check-programs: $(CHECK_PROGRAMS)
