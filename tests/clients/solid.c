@@ -14,6 +14,9 @@
  *     --fullscreen              ask for fullscreen; the buffer follows the configure size
  *     --stride-pad BYTES        bytes added to every row beyond width*bpp
  *     --offset BYTES            where the buffers start inside the pool
+ *     --pool-resize             create the pool holding the first buffer only, then
+ *                               grow it (wl_shm_pool.resize) for the second
+ *     --subsurface X,Y,WxH=C    a synchronized subsurface of colour C at X,Y
  *     --update X,Y,W,H=COLOR    once the previous frame is shown, repaint this buffer
  *                               rectangle and commit it with only that damage
  *                               (repeatable, applied in order)
@@ -104,7 +107,13 @@ struct solid {
 	uint32_t colour;
 	int width, height, scale, stride_pad, offset;
 	int viewport_w, viewport_h;
-	bool fullscreen, damage_buffer, list_formats, exit_after_updates;
+	bool fullscreen, damage_buffer, list_formats, exit_after_updates, pool_resize;
+	/* --subsurface: a synchronized child surface of one colour */
+	int sub_x, sub_y, sub_w, sub_h;
+	uint32_t sub_colour;
+	struct wl_subcompositor *subcompositor;
+	struct wl_surface *sub_surface;
+	struct wl_subsurface *subsurface;
 	const struct format_info *format;
 	const char *app_id, *title;
 	struct update updates[SOLID_MAX_UPDATES];
@@ -246,18 +255,26 @@ static bool create_buffers(struct solid *s)
 	/* Padding bytes get a value no colour check uses, so that reading
 	 * them by mistake shows up on a screenshot. */
 	memset(s->pool_data, 0x5a, s->pool_size);
-	s->pool = wl_shm_create_pool(s->shm, fd, (int32_t)s->pool_size);
-	close(fd);
+	/* With --pool-resize the pool starts holding only the first buffer
+	 * and grows (wl_shm_pool.resize) before the second is made in the
+	 * new part, which every later update uses. */
+	s->pool = wl_shm_create_pool(s->shm, fd, (int32_t)(s->pool_resize ?
+				     (size_t)s->offset + one : s->pool_size));
 	for (int i = 0; i < 2; i++) {
 		struct buffer *b = &s->buffers[i];
 		size_t off = (size_t)s->offset + (size_t)i * one;
 
+		if (i == 1 && s->pool_resize) {
+			wl_shm_pool_resize(s->pool, (int32_t)s->pool_size);
+			logf_("pool grown to %zu bytes", s->pool_size);
+		}
 		b->data = s->pool_data + off;
 		b->wl = wl_shm_pool_create_buffer(s->pool, (int32_t)off, s->width,
 						  s->height, s->stride, s->format->code);
 		wl_buffer_add_listener(b->wl, &buffer_listener, b);
 		b->busy = false;
 	}
+	close(fd);
 	logf_("buffers %dx%d %s stride %d offset %d", s->width, s->height,
 	      s->format->name, s->stride, s->offset);
 	return true;
@@ -529,6 +546,8 @@ static void registry_global(void *data, struct wl_registry *reg, uint32_t name,
 	} else if (strcmp(iface, xdg_wm_base_interface.name) == 0) {
 		s->wm_base = wl_registry_bind(reg, name, &xdg_wm_base_interface, 1);
 		xdg_wm_base_add_listener(s->wm_base, &wm_listener, s);
+	} else if (strcmp(iface, wl_subcompositor_interface.name) == 0) {
+		s->subcompositor = wl_registry_bind(reg, name, &wl_subcompositor_interface, 1);
 	} else if (strcmp(iface, wp_viewporter_interface.name) == 0) {
 		s->viewporter = wl_registry_bind(reg, name, &wp_viewporter_interface, 1);
 	} else if (strcmp(iface, wl_seat_interface.name) == 0 && !s->seat) {
@@ -580,6 +599,8 @@ static bool parse_args(struct solid *s, int argc, char **argv)
 		{ "fullscreen", no_argument, NULL, 'F' },
 		{ "stride-pad", required_argument, NULL, 'p' },
 		{ "offset", required_argument, NULL, 'o' },
+		{ "pool-resize", no_argument, NULL, 'r' },
+		{ "subsurface", required_argument, NULL, 'b' },
 		{ "update", required_argument, NULL, 'u' },
 		{ "damage", required_argument, NULL, 'd' },
 		{ "app-id", required_argument, NULL, 'a' },
@@ -624,6 +645,18 @@ static bool parse_args(struct solid *s, int argc, char **argv)
 			if (s->stride_pad < 0 || s->stride_pad > 4096)
 				return false;
 			break;
+		case 'r':
+			s->pool_resize = true;
+			break;
+		case 'b': {
+			char colour[16];
+			if (sscanf(optarg, "%d,%d,%dx%d=%15s", &s->sub_x, &s->sub_y,
+				   &s->sub_w, &s->sub_h, colour) != 5 ||
+			    !parse_hex32(colour, &s->sub_colour) || s->sub_w <= 0 ||
+			    s->sub_h <= 0 || s->sub_w > SOLID_MAX_DIM || s->sub_h > SOLID_MAX_DIM)
+				return false;
+			break;
+		}
 		case 'o':
 			s->offset = atoi(optarg);
 			if (s->offset < 0 || s->offset > (1 << 24))
@@ -681,6 +714,46 @@ static bool host_has_format(struct solid *s, uint32_t code)
 		if (s->shm_formats[i] == code)
 			return true;
 	return false;
+}
+
+/* A synchronized child: its buffer and position take effect with the
+ * parent's first commit. */
+static bool create_subsurface(struct solid *s)
+{
+	size_t size = (size_t)s->sub_w * s->sub_h * 4;
+	struct wl_shm_pool *pool;
+	struct wl_buffer *buffer;
+	uint32_t *px;
+	int fd;
+
+	if (!s->subcompositor) {
+		logf_("host lacks wl_subcompositor");
+		return false;
+	}
+	fd = shm_alloc(size);
+	px = fd < 0 ? MAP_FAILED : mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (px == MAP_FAILED) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	for (size_t i = 0; i < size / 4; i++)
+		px[i] = s->sub_colour;
+	munmap(px, size);
+	pool = wl_shm_create_pool(s->shm, fd, (int32_t)size);
+	buffer = wl_shm_pool_create_buffer(pool, 0, s->sub_w, s->sub_h, s->sub_w * 4,
+					   WL_SHM_FORMAT_ARGB8888);
+	wl_shm_pool_destroy(pool);
+	close(fd);
+	s->sub_surface = wl_compositor_create_surface(s->compositor);
+	s->subsurface = wl_subcompositor_get_subsurface(s->subcompositor, s->sub_surface,
+							s->surface);
+	wl_subsurface_set_position(s->subsurface, s->sub_x, s->sub_y);
+	wl_surface_attach(s->sub_surface, buffer, 0, 0);
+	wl_surface_damage(s->sub_surface, 0, 0, s->sub_w, s->sub_h);
+	wl_surface_commit(s->sub_surface);
+	logf_("subsurface %dx%d at %d,%d", s->sub_w, s->sub_h, s->sub_x, s->sub_y);
+	return true;
 }
 
 static volatile sig_atomic_t stop;
@@ -755,6 +828,10 @@ int main(int argc, char **argv)
 	xdg_toplevel_set_title(s.toplevel, s.title);
 	if (s.fullscreen)
 		xdg_toplevel_set_fullscreen(s.toplevel, NULL);
+	if (s.sub_w && !create_subsurface(&s)) {
+		ret = 77;
+		goto out;
+	}
 	wl_surface_commit(s.surface);
 
 	signal(SIGTERM, on_signal);

@@ -14,7 +14,7 @@ host_init
 nest_require
 
 SOLID=$TOOLS/solid
-FORMATS="argb8888 xrgb8888 rgb565 abgr8888 xbgr8888 bgra8888 rgbx8888 xrgb2101010 abgr2101010 bgr565 rgb888"
+FORMATS="argb8888 xrgb8888 rgb565 abgr8888 xbgr8888 bgra8888 rgbx8888 xrgb2101010 abgr2101010 bgr565"
 COLOURS="FF0000 00FF00 0000FF FFFF00 00FFFF FF00FF FFFFFF"
 
 bpp_of() {
@@ -134,6 +134,14 @@ for host in weston sway; do
 			"origin:FFFFFF rect:0,0,161,7=FFFFFF rect:7,7,1,1=000000 rect:150,100,11,13=FF0000 count:000000=1 bbox:FF0000=11,13" \
 			-- --format rgb565 --color ffffff --size 161x113 --stride-pad 2 \
 			--update 7,7,1,1=000000 --update 150,100,11,13=ff0000
+
+		solid_case "$p: updates land in a pool grown by wl_shm_pool.resize" \
+			"origin:FF0000 rect:30,20,50,40=FFFFFF count:FF0000=$((180 * 120 - 50 * 40)) bbox:FFFFFF=50,40" \
+			-- --color ff0000 --size 180x120 --offset 4096 --pool-resize \
+			--update 30,20,50,40=ffffff
+		solid_case "$p: a subsurface over its parent" \
+			"origin:0000FF rect:40,30,60,50=FFFF00 count:0000FF=$((200 * 150 - 60 * 50)) bbox:FFFF00=60,50" \
+			-- --color 0000ff --size 200x150 --subsurface 40,30,60x50=ffff00
 
 		spawn "flower-$host-$mode" guest_run weston-flower
 		fpid=$SPAWNED_PID
