@@ -31,13 +31,27 @@ format_args() {
 	args="--format $1 --color $2 --size 201x149 --stride-pad $pad --offset 64"
 }
 
-# solid_case NAME CHECKS -- SOLID-ARGS...: runs solid through wlnest and
+# solid_case NAME CHECKS --|native SOLID-ARGS...: runs solid through wlnest and
 # waits for the screenshot to satisfy CHECKS (one word, space separated).
+# With "native" instead of "--", the case runs straight on the host first
+# and is skipped when the host itself gets it wrong.
 solid_case() {
 	_name=$1
 	_checks=$2
+	_native=$3
 	shift 3
 	_slug=$(echo "$_name" | tr -c 'A-Za-z0-9\n' '_')
+	if [ "$_native" = native ]; then
+		spawn "$_slug-native" host_run "$SOLID" "$@"
+		_pid=$SPAWNED_PID
+		# shellcheck disable=SC2086
+		if ! wait_pixels 3 "$_slug-native" $_checks >"$T/native.txt"; then
+			stop_client $_pid
+			tap_skip "$_name" "$host gets this wrong natively too ($(grep '^# FAIL' "$T/native.txt" | head -n 1 | sed 's/^# FAIL //'))"
+			return 0
+		fi
+		stop_client $_pid
+	fi
 	spawn "$_slug" guest_run "$SOLID" "$@"
 	_pid=$SPAWNED_PID
 	# shellcheck disable=SC2086
@@ -142,6 +156,14 @@ for host in weston sway; do
 		solid_case "$p: a subsurface over its parent" \
 			"origin:0000FF rect:40,30,60,50=FFFF00 count:0000FF=$((200 * 150 - 60 * 50)) bbox:FFFF00=60,50" \
 			-- --color 0000ff --size 200x150 --subsurface 40,30,60x50=ffff00
+
+		solid_case "$p: an xdg_popup at its anchor" \
+			"origin:00FFFF rect:30,40,70,50=FF00FF bbox:FF00FF=70,50 count:00FFFF=$((200 * 150 - 70 * 50))" \
+			-- --color 00ffff --size 200x150 --popup 30,40,70x50=ff00ff
+		solid_case "$p: viewport source crop (wl_fixed arguments)" \
+			"bbox:FF0000=100,50 count:00FF00=0" \
+			native --color 00ff00 --size 200x150 --paint 50,60,100,50=ff0000 \
+			--viewport-source 50,60,100,50
 
 		spawn "flower-$host-$mode" guest_run weston-flower
 		fpid=$SPAWNED_PID
