@@ -31,6 +31,8 @@ static const struct {
 	{ "wl_surface", &nest_surface_hooks },
 	{ "wp_viewporter", &nest_viewporter_hooks },
 	{ "wp_viewport", &nest_viewport_hooks },
+	{ "wl_pointer", &nest_pointer_hooks },
+	{ "wl_keyboard", &nest_keyboard_hooks },
 };
 
 void
@@ -150,7 +152,7 @@ guest_resource_destroyed(struct wl_resource *resource)
 struct nest_object *
 nest_object_create(struct nest_client *nc,
 		   const struct nest_interface_info *info, uint32_t version,
-		   uint32_t id, struct nest_object *parent)
+		   uint32_t id)
 {
 	struct nest_object *object = calloc(1, sizeof(*object));
 
@@ -168,18 +170,20 @@ nest_object_create(struct nest_client *nc,
 	wl_resource_set_dispatcher(object->resource, guest_request_dispatch,
 				   &nest_object_marker, object,
 				   guest_resource_destroyed);
-	if (object->hooks && object->hooks->create)
-		object->hooks->create(object, parent);
 	return object;
 }
 
+/* The object is complete once it has its host side: hooks start then. */
 void
 nest_object_set_proxy(struct nest_object *object, struct wl_proxy *proxy)
 {
 	object->host.proxy = proxy;
-	if (proxy)
-		wl_proxy_add_dispatcher(proxy, host_event_dispatch,
-					&nest_object_marker, object);
+	if (!proxy)
+		return;
+	wl_proxy_add_dispatcher(proxy, host_event_dispatch, &nest_object_marker,
+				object);
+	if (object->hooks && object->hooks->create)
+		object->hooks->create(object);
 }
 
 static void
@@ -248,7 +252,7 @@ nest_forward_request(struct nest_object *object, uint32_t opcode,
 	if (new_info) {
 		created = nest_object_create(
 			nc, new_info, wl_resource_get_version(object->resource),
-			new_id, object);
+			new_id);
 		if (!created) {
 			wl_client_post_no_memory(nc->client);
 			nest_close_fds(message, args);
@@ -328,7 +332,7 @@ nest_forward_event(struct nest_object *object, uint32_t opcode,
 					nest_object_create(nc, info,
 							   wl_resource_get_version(
 								   object->resource),
-							   0, object);
+							   0);
 		if (!child) {
 			wl_proxy_destroy(new_proxy);
 			drop = true;

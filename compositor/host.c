@@ -21,6 +21,7 @@
 #include "formats.h"
 #include "nest.h"
 #include "tables.h"
+#include "xwayland.h"
 
 static int
 direct_connect(struct nest *nest)
@@ -70,6 +71,7 @@ const struct channel_impl nest_direct_channel = {
 	.name = "direct",
 	.connect = direct_connect,
 	.alloc_shared = direct_alloc_shared,
+	.passes_dmabuf = true,
 };
 
 const struct nest_global *
@@ -80,6 +82,27 @@ nest_find_global(struct nest *nest, uint32_t name)
 	wl_list_for_each (global, &nest->globals, link) {
 		if (global->name == name)
 			return global;
+	}
+	return NULL;
+}
+
+void *
+nest_client_bind(struct nest_client *nc, const struct wl_interface *interface,
+		 uint32_t version)
+{
+	struct nest_global *global;
+
+	if (!nc->host.registry)
+		return NULL;
+	wl_list_for_each (global, &nc->nest->globals, link) {
+		if (global->removed ||
+		    strcmp(global->info->interface->name, interface->name) != 0)
+			continue;
+		return wl_registry_bind(nc->host.registry, global->name,
+					interface,
+					version < global->version ?
+						version :
+						global->version);
 	}
 	return NULL;
 }
@@ -113,6 +136,10 @@ watch_global(void *data, struct wl_registry *registry, uint32_t name,
 	struct nest_global *global;
 
 	if (!info || !nest_interface_offerable(info))
+		return;
+	/* Requests whose fds cannot cross are not offered. */
+	if (!nest->channel->passes_dmabuf &&
+	    strcmp(interface, "zwp_linux_dmabuf_v1") == 0)
 		return;
 	global = calloc(1, sizeof(*global));
 	if (!global)
@@ -195,8 +222,8 @@ host_lost(struct nest *nest, const char *why)
 	if (nest->host_lost)
 		return;
 	nest->host_lost = true;
-	nest_log("lost the host compositor (%s); disconnecting %d client(s)",
-		 why, wl_list_length(&nest->clients));
+	nest_log("lost the host compositor (%s); disconnecting every client",
+		 why);
 	wl_list_for_each (nc, &nest->clients, link) {
 		struct wl_resource *display =
 			wl_client_get_object(nc->client, 1);
@@ -225,6 +252,42 @@ watch_event(int fd, uint32_t mask, void *data)
 	return 0;
 }
 
+static void
+roundtrip_done(void *data, struct wl_callback *callback, uint32_t serial)
+{
+	*(bool *)data = true;
+	wl_callback_destroy(callback);
+}
+
+static const struct wl_callback_listener roundtrip_listener = {
+	.done = roundtrip_done,
+};
+
+/*
+ * A roundtrip on the watch connection driven by the event loop: with
+ * virtwl, the bytes go through a pump that only the loop runs.
+ */
+static bool
+watch_roundtrip(struct nest *nest)
+{
+	struct wl_callback *callback = wl_display_sync(nest->watch.display);
+	double deadline = nest_now() + 10;
+	bool done = false;
+
+	wl_callback_add_listener(callback, &roundtrip_listener, &done);
+	while (!done && !nest->host_lost) {
+		if (wl_display_flush(nest->watch.display) < 0 &&
+		    errno != EAGAIN)
+			return false;
+		if (nest_now() > deadline) {
+			nest_log("the host compositor does not answer");
+			return false;
+		}
+		wl_event_loop_dispatch(nest->loop, 100);
+	}
+	return done;
+}
+
 bool
 nest_host_init(struct nest *nest)
 {
@@ -243,9 +306,13 @@ nest_host_init(struct nest *nest)
 	nest->watch.registry = wl_display_get_registry(nest->watch.display);
 	wl_registry_add_listener(nest->watch.registry, &watch_registry_listener,
 				 nest);
+	nest->watch.source = wl_event_loop_add_fd(
+		nest->loop, wl_display_get_fd(nest->watch.display),
+		WL_EVENT_READABLE, watch_event, nest);
+	if (!nest->watch.source)
+		return false;
 	/* Globals, then what binding wl_shm brought (its formats). */
-	if (wl_display_roundtrip(nest->watch.display) < 0 ||
-	    wl_display_roundtrip(nest->watch.display) < 0) {
+	if (!watch_roundtrip(nest) || !watch_roundtrip(nest)) {
 		char why[160];
 
 		describe_host_error(nest->watch.display, why, sizeof(why));
@@ -253,10 +320,7 @@ nest_host_init(struct nest *nest)
 			 nest->host_name, why);
 		return false;
 	}
-	nest->watch.source = wl_event_loop_add_fd(
-		nest->loop, wl_display_get_fd(nest->watch.display),
-		WL_EVENT_READABLE, watch_event, nest);
-	return nest->watch.source != NULL;
+	return true;
 }
 
 void
@@ -458,6 +522,8 @@ nest_client_doom(struct nest_client *nc)
 void
 nest_client_gone(struct nest_client *nc)
 {
+	if (nc->xwayland)
+		nest_xwayland_client_gone(nc->nest->xwayland, nc);
 	if (nc->disconnect_idle)
 		wl_event_source_remove(nc->disconnect_idle);
 	nc->disconnect_idle = NULL;

@@ -12,14 +12,25 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nest.h"
 #include "tables.h"
+#include "xwayland.h"
 
 #define WLNEST_VERSION "0.1"
 
 int nest_verbose;
+
+double
+nest_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 static void
 vlog(const char *fmt, va_list ap)
@@ -69,15 +80,25 @@ usage(FILE *out)
 	      "A nested Wayland compositor: each client that connects to it\n"
 	      "gets its own connection to the host compositor.\n"
 	      "\n"
-	      "  -d, --display HOST     host compositor socket: a name in\n"
-	      "                         $XDG_RUNTIME_DIR or a path\n"
+	      "      --virtwl[=DEVICE]  reach the host compositor through a\n"
+	      "                         virtio_wl device (default /dev/wl0; the\n"
+	      "                         default mode when /dev/wl0 exists)\n"
+	      "      --virtwl-socket NAME  connect each context to the host\n"
+	      "                         socket the VM operator named NAME\n"
+	      "  -d, --display HOST     reach the host compositor on a socket: a\n"
+	      "                         name in $XDG_RUNTIME_DIR or a path\n"
 	      "                         (default: $WAYLAND_DISPLAY, else wayland-0)\n"
 	      "  -s, --socket NAME      listen on $XDG_RUNTIME_DIR/NAME\n"
 	      "                         (default: the first free wayland-N)\n"
-	      "      --shm MODE         passthrough (default): hand client shm\n"
-	      "                         pools to the host, zero copy;\n"
-	      "                         copy: copy damaged pixels into wlnest's\n"
-	      "                         own host buffers\n"
+	      "      --shm MODE         passthrough (default with a socket): hand\n"
+	      "                         client shm pools to the host, zero copy;\n"
+	      "                         copy (always with virtwl): copy damaged\n"
+	      "                         pixels into wlnest's own host buffers\n"
+	      "  -X, --xwayland         serve X11 clients: listen on the first\n"
+	      "                         free X11 display and start Xwayland on\n"
+	      "                         the first connection\n"
+	      "      --x-display N      like -X, on display :N\n"
+	      "      --xwayland-path P  the Xwayland binary (default: Xwayland)\n"
 	      "      --stats            print copy statistics on exit\n"
 	      "      --list-interfaces  print the interfaces wlnest can forward\n"
 	      "                         (name and version) and exit\n"
@@ -86,8 +107,8 @@ usage(FILE *out)
 	      "      --version          show the version and exit\n"
 	      "\n"
 	      "With PROGRAM, wlnest runs it with WAYLAND_DISPLAY set to its\n"
-	      "socket and exits with its exit status; otherwise it runs until\n"
-	      "SIGINT or SIGTERM.\n",
+	      "socket (and DISPLAY with -X) and exits with its exit status;\n"
+	      "otherwise it runs until SIGINT or SIGTERM.\n",
 	      out);
 }
 
@@ -104,12 +125,26 @@ list_interfaces(void)
 struct options {
 	const char *display;
 	const char *socket;
+	const char *virtwl;		/* device, NULL for a socket */
+	const char *virtwl_socket;
+	bool shm_given;
 	enum nest_shm_mode shm_mode;
 	bool stats;
+	bool x11;
+	int x_display;
 	char **program;
 };
 
-enum { OPT_SHM = 256, OPT_STATS, OPT_LIST, OPT_VERSION };
+enum {
+	OPT_SHM = 256,
+	OPT_STATS,
+	OPT_LIST,
+	OPT_VERSION,
+	OPT_X_DISPLAY,
+	OPT_XWAYLAND_PATH,
+	OPT_VIRTWL,
+	OPT_VIRTWL_SOCKET,
+};
 
 /* Returns -1 to go on, else an exit status. */
 static int
@@ -120,15 +155,23 @@ parse_options(int argc, char **argv, struct options *opts)
 		{ "socket", required_argument, NULL, 's' },
 		{ "shm", required_argument, NULL, OPT_SHM },
 		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "virtwl", optional_argument, NULL, OPT_VIRTWL },
+		{ "virtwl-socket", required_argument, NULL, OPT_VIRTWL_SOCKET },
+		{ "xwayland", no_argument, NULL, 'X' },
+		{ "x-display", required_argument, NULL, OPT_X_DISPLAY },
+		{ "xwayland-path", required_argument, NULL, OPT_XWAYLAND_PATH },
 		{ "list-interfaces", no_argument, NULL, OPT_LIST },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ 0 },
 	};
+	char *end;
+	long n;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+d:s:vh", long_options, NULL)) !=
+	opts->x_display = -1;
+	while ((c = getopt_long(argc, argv, "+d:s:vhX", long_options, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 'd':
@@ -137,7 +180,20 @@ parse_options(int argc, char **argv, struct options *opts)
 		case 's':
 			opts->socket = optarg;
 			break;
+		case OPT_VIRTWL:
+			opts->virtwl = optarg;
+			/* "--virtwl /dev/wlN" works as well as "=" */
+			if (!optarg && optind < argc &&
+			    strncmp(argv[optind], "/dev/", 5) == 0)
+				opts->virtwl = argv[optind++];
+			if (!opts->virtwl)
+				opts->virtwl = "/dev/wl0";
+			break;
+		case OPT_VIRTWL_SOCKET:
+			opts->virtwl_socket = optarg;
+			break;
 		case OPT_SHM:
+			opts->shm_given = true;
 			if (strcmp(optarg, "passthrough") == 0) {
 				opts->shm_mode = NEST_SHM_PASSTHROUGH;
 			} else if (strcmp(optarg, "copy") == 0) {
@@ -151,6 +207,26 @@ parse_options(int argc, char **argv, struct options *opts)
 			break;
 		case OPT_STATS:
 			opts->stats = true;
+			break;
+		case 'X':
+			opts->x11 = true;
+			break;
+		case OPT_X_DISPLAY:
+			errno = 0;
+			n = strtol(optarg[0] == ':' ? optarg + 1 : optarg, &end,
+				   10);
+			if (errno || *end || n < 0 || n > 32767 ||
+			    end == optarg) {
+				nest_log("--x-display needs a display number, "
+					 "not '%s'",
+					 optarg);
+				return 2;
+			}
+			opts->x11 = true;
+			opts->x_display = (int)n;
+			break;
+		case OPT_XWAYLAND_PATH:
+			nest_xwayland_path = optarg;
 			break;
 		case OPT_LIST:
 			list_interfaces();
@@ -171,6 +247,28 @@ parse_options(int argc, char **argv, struct options *opts)
 	}
 	if (optind < argc)
 		opts->program = argv + optind;
+	if (opts->virtwl && opts->display) {
+		nest_log("--virtwl and --display are two ways to the host: "
+			 "give one");
+		return 2;
+	}
+	if (!opts->virtwl && !opts->display && opts->virtwl_socket)
+		opts->virtwl = "/dev/wl0";
+	if (!opts->virtwl && !opts->display &&
+	    access("/dev/wl0", R_OK | W_OK) == 0)
+		opts->virtwl = "/dev/wl0";
+	if (opts->virtwl_socket && !opts->virtwl) {
+		nest_log("--virtwl-socket needs --virtwl");
+		return 2;
+	}
+	if (opts->virtwl) {
+		if (opts->shm_given && opts->shm_mode != NEST_SHM_COPY) {
+			nest_log("--shm passthrough cannot work through "
+				 "virtwl: the host cannot see guest memory");
+			return 2;
+		}
+		opts->shm_mode = NEST_SHM_COPY;
+	}
 	return -1;
 }
 
@@ -205,7 +303,8 @@ add_named_socket(struct nest *nest, const char *runtime_dir, const char *name)
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", runtime_dir, name) >=
 	    sizeof(path))
 		return "the socket path is too long";
-	if (strcmp(path, nest->host_path) == 0)
+	if (nest->channel == &nest_direct_channel &&
+	    strcmp(path, nest->host_path) == 0)
 		return "it is the host compositor's own socket";
 	if (wl_display_add_socket(nest->display, name) == 0)
 		return NULL;
@@ -228,8 +327,10 @@ handle_sigchld(int sig, void *data)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pid != child_pid)
+		if (pid != child_pid) {
+			nest_xwayland_child_exited(nest->xwayland, pid, status);
 			continue;
+		}
 		child_pid = 0;
 		if (WIFEXITED(status)) {
 			nest->exit_status = WEXITSTATUS(status);
@@ -253,7 +354,7 @@ handle_quit_signal(int sig, void *data)
 }
 
 static bool
-spawn(char **program, const char *socket)
+spawn(char **program, const char *socket, const char *x_display)
 {
 	sigset_t none;
 	pid_t pid = fork();
@@ -267,6 +368,8 @@ spawn(char **program, const char *socket)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		setenv("WAYLAND_DISPLAY", socket, 1);
 		unsetenv("WAYLAND_SOCKET");
+		if (x_display)
+			setenv("DISPLAY", x_display, 1);
 		execvp(program[0], program);
 		fprintf(stderr, "wlnest: cannot run %s: %s\n", program[0],
 			strerror(errno));
@@ -298,12 +401,22 @@ main(int argc, char **argv)
 		return 1;
 	}
 	nest.shm_mode = opts.shm_mode;
-	nest.channel = &nest_direct_channel;
-	nest.host_name = opts.display ? opts.display : getenv("WAYLAND_DISPLAY");
-	if (!nest.host_name || !*nest.host_name)
-		nest.host_name = "wayland-0";
-	if (!resolve_host(&nest, runtime_dir))
-		return 1;
+	if (opts.virtwl) {
+		nest.host_name = opts.virtwl;
+		snprintf(nest.host_path, sizeof(nest.host_path), "%s%s%s",
+			 opts.virtwl, opts.virtwl_socket ? " socket " : "",
+			 opts.virtwl_socket ? opts.virtwl_socket : "");
+		if (!nest_virtwl_open(&nest, opts.virtwl, opts.virtwl_socket))
+			return 1;
+	} else {
+		nest.channel = &nest_direct_channel;
+		nest.host_name = opts.display ? opts.display :
+						getenv("WAYLAND_DISPLAY");
+		if (!nest.host_name || !*nest.host_name)
+			nest.host_name = "wayland-0";
+		if (!resolve_host(&nest, runtime_dir))
+			return 1;
+	}
 	wl_list_init(&nest.globals);
 	wl_list_init(&nest.clients);
 	nest_hooks_init();
@@ -349,7 +462,18 @@ main(int argc, char **argv)
 					      handle_quit_signal, &nest);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (opts.program && !spawn(opts.program, socket)) {
+	if (opts.x11) {
+		nest.xwayland = nest_xwayland_create(&nest, opts.x_display);
+		if (!nest.xwayland) {
+			status = 1;
+			goto out;
+		}
+	}
+
+	if (opts.program &&
+	    !spawn(opts.program, socket,
+		   nest.xwayland ? nest_xwayland_display_name(nest.xwayland) :
+				   NULL)) {
 		status = 1;
 		goto out;
 	}
@@ -366,6 +490,8 @@ main(int argc, char **argv)
 	status = nest.exit_status;
 
 out:
+	nest_xwayland_destroy(nest.xwayland);
+	nest.xwayland = NULL;
 	wl_display_flush_clients(nest.display);
 	wl_display_destroy_clients(nest.display);
 	wl_event_loop_dispatch_idle(nest.loop);
@@ -375,6 +501,7 @@ out:
 	}
 	nest_host_finish(&nest);
 	wl_display_destroy(nest.display);
+	nest_virtwl_close(&nest);
 	if (opts.stats)
 		fprintf(stderr,
 			"wlnest-stats: commits=%llu copied_bytes=%llu "

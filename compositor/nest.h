@@ -47,9 +47,17 @@ struct channel_impl {
 	 * maps it read-write at *data, or returns -1 (errno).
 	 */
 	int (*alloc_shared)(struct nest *nest, size_t size, void **data);
+	/* Whether dma-buf fds reach the host (zwp_linux_dmabuf_v1). */
+	bool passes_dmabuf;
 };
 
 extern const struct channel_impl nest_direct_channel;
+extern const struct channel_impl nest_virtwl_channel;
+
+/* virtwl.c: uses device for every host connection from now on */
+bool nest_virtwl_open(struct nest *nest, const char *device,
+		      const char *context_name);
+void nest_virtwl_close(struct nest *nest);
 
 /* A host global offered to guests. */
 struct nest_global {
@@ -71,7 +79,8 @@ struct nest {
 	struct wl_event_loop *loop;
 	enum nest_shm_mode shm_mode;
 	const struct channel_impl *channel;
-	const char *host_name;		/* as given: name or path */
+	void *channel_data;		/* owned by the channel */
+	const char *host_name;		/* as given: name, path or device */
 	char host_path[108];		/* resolved socket path */
 
 	struct {
@@ -87,6 +96,7 @@ struct nest {
 	uint32_t shm_formats[64];	/* host wl_shm formats wlnest can copy */
 	size_t shm_format_count;
 
+	struct nest_xwayland *xwayland;	/* NULL without X11 support */
 	struct nest_stats stats;
 	bool host_lost;
 	int exit_status;
@@ -100,6 +110,7 @@ struct nest_client {
 	struct wl_listener destroy;
 	struct wl_list registries;	/* guest wl_registry resources */
 	bool display_gone;		/* the guest wl_display is destroyed */
+	bool xwayland;			/* this client is wlnest's Xwayland */
 	bool doomed;			/* to be disconnected when idle */
 	struct wl_event_source *disconnect_idle;
 
@@ -122,8 +133,8 @@ struct object_hooks {
 	bool (*event)(struct nest_object *object, uint32_t opcode,
 		      const struct wl_message *message,
 		      union wl_argument *args);
-	/* The object was created; may set object->data. */
-	void (*create)(struct nest_object *object, struct nest_object *parent);
+	/* The object got its host proxy; may set object->data. */
+	void (*create)(struct nest_object *object);
 	/* The object is about to be freed. */
 	void (*destroy)(struct nest_object *object);
 };
@@ -140,6 +151,7 @@ struct nest_object {
 };
 
 /* main.c */
+double nest_now(void);
 void nest_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void nest_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern int nest_verbose;
@@ -152,9 +164,17 @@ bool nest_client_host_connect(struct nest_client *nc);
 void nest_client_doom(struct nest_client *nc);
 void nest_client_gone(struct nest_client *nc);
 const struct nest_global *nest_find_global(struct nest *nest, uint32_t name);
+/*
+ * Binds a host global for wlnest's own use on the client's host
+ * connection, at min(version, offered); NULL if the host lacks it.
+ */
+void *nest_client_bind(struct nest_client *nc,
+		       const struct wl_interface *interface, uint32_t version);
 
 /* registry.c */
 void nest_client_created(struct wl_listener *listener, void *data);
+/* A client of wlnest on an already connected socket; NULL on failure. */
+struct nest_client *nest_client_from_fd(struct nest *nest, int fd);
 void nest_registry_announce(struct nest *nest, struct nest_global *global);
 void nest_registry_remove(struct nest *nest, struct nest_global *global);
 
@@ -162,8 +182,7 @@ void nest_registry_remove(struct nest *nest, struct nest_global *global);
 extern const int nest_object_marker;
 struct nest_object *nest_object_create(struct nest_client *nc,
 				       const struct nest_interface_info *info,
-				       uint32_t version, uint32_t id,
-				       struct nest_object *parent);
+				       uint32_t version, uint32_t id);
 void nest_object_set_proxy(struct nest_object *object, struct wl_proxy *proxy);
 struct nest_object *nest_object_from_resource(struct wl_resource *resource);
 struct nest_object *nest_object_from_proxy(struct wl_proxy *proxy);
@@ -180,5 +199,7 @@ void nest_hooks_init(void);
 extern const struct object_hooks nest_surface_hooks;
 extern const struct object_hooks nest_viewporter_hooks;
 extern const struct object_hooks nest_viewport_hooks;
+extern const struct object_hooks nest_pointer_hooks;
+extern const struct object_hooks nest_keyboard_hooks;
 
 #endif

@@ -12,6 +12,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <wayland-client-protocol.h>
 #include <wayland-server-protocol.h>
 
@@ -66,7 +67,7 @@ registry_bind(struct nest_client *nc, struct wl_resource *registry,
 		return;
 	}
 
-	object = nest_object_create(nc, global->info, version, id, NULL);
+	object = nest_object_create(nc, global->info, version, id);
 	if (!object) {
 		wl_client_post_no_memory(nc->client);
 		return;
@@ -119,7 +120,7 @@ display_sync(struct nest_client *nc, uint32_t id)
 	struct nest_object *callback;
 
 	callback = nest_object_create(nc, nest_info_by_interface(&wl_callback_interface),
-				      1, id, NULL);
+				      1, id);
 	if (!callback) {
 		wl_client_post_no_memory(nc->client);
 		return;
@@ -194,6 +195,23 @@ nest_client_created(struct wl_listener *listener, void *data)
 				       "wlnest cannot reach the host compositor");
 		nest_client_doom(nc);
 	}
+}
+
+struct nest_client *
+nest_client_from_fd(struct nest *nest, int fd)
+{
+	struct wl_client *client = wl_client_create(nest->display, fd);
+	struct nest_client *nc;
+
+	if (!client) {
+		close(fd);
+		return NULL;
+	}
+	wl_list_for_each (nc, &nest->clients, link) {
+		if (nc->client == client)
+			return nc;
+	}
+	return NULL;
 }
 
 void

@@ -11,6 +11,12 @@
  *
  * Everything else about a surface is forwarded as is; viewport, scale and
  * transform are only recorded to turn surface damage into buffer pixels.
+ *
+ * Surfaces of the Xwayland client start "gated": their content must not
+ * reach the host before the window manager has given them a configured
+ * role (xdg-shell forbids a buffer before the first configure).  Attach,
+ * damage and commit are held while gated; ungating forwards the latest
+ * held frame with full damage.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +29,7 @@
 #include "nest.h"
 #include "shm.h"
 #include "viewporter-client-protocol.h"
+#include "xwayland.h"
 
 #define RING_MAX 4			/* host buffers per surface */
 #define HOST_BUFFER_MAX (1u << 30)	/* bytes in one host buffer */
@@ -49,9 +56,13 @@ struct host_buffer {
 struct surface {
 	struct nest_object *object;
 	struct viewport *viewport;
+	bool copy;			/* shm buffers go through the copy path */
+	bool xwayland;			/* a surface of the Xwayland client */
+	bool gated;			/* content held back (see above) */
+	bool held_commit;		/* a commit arrived while gated */
 
 	struct {
-		bool attached;		/* an shm buffer was attached */
+		bool attached;		/* an attach wlnest has to carry out */
 		struct wl_resource *buffer;
 		struct wl_listener buffer_destroy;
 		int32_t dx, dy;
@@ -131,21 +142,10 @@ host_buffer_init(struct surface *s, struct host_buffer *hb)
 			 (unsigned long long)size);
 		return false;
 	}
-	if (!nc->host.shm) {
-		const struct nest_global *global = NULL;
-		struct nest_global *g;
-
-		wl_list_for_each (g, &nest->globals, link) {
-			if (!g->removed &&
-			    strcmp(g->info->interface->name, "wl_shm") == 0)
-				global = g;
-		}
-		if (!global)
-			return false;
-		nc->host.shm = wl_registry_bind(nc->host.registry,
-						 global->name,
-						 &wl_shm_interface, 1);
-	}
+	if (!nc->host.shm)
+		nc->host.shm = nest_client_bind(nc, &wl_shm_interface, 1);
+	if (!nc->host.shm)
+		return false;
 	fd = nest->channel->alloc_shared(nest, (size_t)size,
 					 (void **)&hb->data);
 	if (fd < 0) {
@@ -337,46 +337,129 @@ apply_pending(struct surface *s)
 	pixman_region32_clear(&s->pending.buffer_damage);
 }
 
+/* A buffer the guest attached but that never reached the host. */
+static void
+release_unused(struct surface *s, struct wl_resource *buffer)
+{
+	if (buffer && buffer != s->pending.buffer)
+		wl_buffer_send_release(buffer);
+}
+
+/*
+ * Carries out the attach wlnest kept back (a copy, or a held buffer), then
+ * makes the pending state current.  The caller forwards the commit.
+ * Returns false if the guest must be disconnected.
+ */
+static bool
+commit_pending(struct surface *s)
+{
+	struct wl_surface *host = (struct wl_surface *)s->object->host.proxy;
+	struct wl_resource *buffer = s->pending.buffer;
+	struct nest_shm_buffer *shm;
+	struct nest_object *forwarded;
+
+	if (s->pending.attached) {
+		shm = s->copy ? nest_shm_buffer_from_resource(buffer) : NULL;
+		if (!buffer) {
+			/* none, or destroyed before the commit: as if null */
+			wl_surface_attach(host, NULL, 0, 0);
+		} else if (shm) {
+			if (!commit_shm_buffer(s, shm))
+				return false;
+		} else {
+			forwarded = nest_object_from_resource(buffer);
+			wl_surface_attach(host,
+					  forwarded ? (struct wl_buffer *)
+							      forwarded->host.proxy :
+						      NULL,
+					  s->pending.dx, s->pending.dy);
+		}
+	}
+	apply_pending(s);
+	return true;
+}
+
+void
+nest_surface_ungate(struct nest_object *object)
+{
+	struct surface *s = object->data;
+	struct wl_surface *host = (struct wl_surface *)object->host.proxy;
+
+	if (!s || !s->gated || !host)
+		return;
+	s->gated = false;
+	if (!s->held_commit)
+		return;
+	s->held_commit = false;
+	pixman_region32_union_rect(&s->pending.buffer_damage,
+				   &s->pending.buffer_damage, 0, 0, INT32_MAX,
+				   INT32_MAX);
+	if (wl_proxy_get_version((struct wl_proxy *)host) >= 4)
+		wl_surface_damage_buffer(host, 0, 0, INT32_MAX, INT32_MAX);
+	else
+		wl_surface_damage(host, 0, 0, INT32_MAX, INT32_MAX);
+	if (!commit_pending(s)) {
+		nest_client_doom(object->client);
+		return;
+	}
+	wl_surface_commit(host);
+}
+
+bool
+nest_surface_is_gated(struct nest_object *object)
+{
+	struct surface *s = object->data;
+
+	return s && s->gated;
+}
+
 static bool
 surface_request(struct nest_object *object, uint32_t opcode,
 		const struct wl_message *message, union wl_argument *args)
 {
 	struct surface *s = object->data;
-	struct nest_shm_buffer *buffer;
+	struct wl_resource *buffer;
 
 	if (!s || !object->host.proxy)
 		return false;
 	switch (opcode) {
+	case WL_SURFACE_DESTROY:
+		if (s->xwayland)
+			nest_xwayland_surface_destroying(object);
+		return false;
 	case WL_SURFACE_ATTACH:
-		buffer = nest_shm_buffer_from_resource(
-			(struct wl_resource *)args[0].o);
-		if (!buffer) {
+		buffer = (struct wl_resource *)args[0].o;
+		if (!s->gated && !nest_shm_buffer_from_resource(buffer)) {
 			/* Not ours to copy: a forwarded buffer, or none. */
 			s->pending.attached = false;
 			set_pending_buffer(s, NULL);
 			return false;
 		}
+		if (s->gated && s->pending.attached)
+			release_unused(s, s->pending.buffer == buffer ?
+						  NULL :
+						  s->pending.buffer);
 		s->pending.attached = true;
-		set_pending_buffer(s, buffer->resource);
+		set_pending_buffer(s, buffer);
 		s->pending.dx = args[1].i;
 		s->pending.dy = args[2].i;
 		return true;
 	case WL_SURFACE_DAMAGE:
-		if (args[2].i <= 0 || args[3].i <= 0)
-			return false;
-		pixman_region32_union_rect(&s->pending.surface_damage,
-					   &s->pending.surface_damage, args[0].i,
-					   args[1].i, (unsigned)args[2].i,
-					   (unsigned)args[3].i);
-		return false;
+		if (args[2].i > 0 && args[3].i > 0)
+			pixman_region32_union_rect(&s->pending.surface_damage,
+						   &s->pending.surface_damage,
+						   args[0].i, args[1].i,
+						   (unsigned)args[2].i,
+						   (unsigned)args[3].i);
+		return s->gated;
 	case WL_SURFACE_DAMAGE_BUFFER:
-		if (args[2].i <= 0 || args[3].i <= 0)
-			return false;
-		pixman_region32_union_rect(&s->pending.buffer_damage,
-					   &s->pending.buffer_damage, args[0].i,
-					   args[1].i, (unsigned)args[2].i,
-					   (unsigned)args[3].i);
-		return false;
+		if (args[2].i > 0 && args[3].i > 0)
+			pixman_region32_union_rect(&s->pending.buffer_damage,
+						   &s->pending.buffer_damage,
+						   args[0].i, args[1].i,
+						   (unsigned)args[2].i,
+						   (unsigned)args[3].i);
+		return s->gated;
 	case WL_SURFACE_SET_BUFFER_SCALE:
 		s->pending.scale_set = true;
 		s->pending.scale = args[0].i;
@@ -386,42 +469,44 @@ surface_request(struct nest_object *object, uint32_t opcode,
 		s->pending.transform = (uint32_t)args[0].i;
 		return false;
 	case WL_SURFACE_COMMIT:
-		if (s->pending.attached) {
-			if (!s->pending.buffer) {
-				/* Destroyed before the commit: as if null. */
-				wl_surface_attach((struct wl_surface *)
-							  object->host.proxy,
-						  NULL, 0, 0);
-			} else if (!commit_shm_buffer(
-					   s, nest_shm_buffer_from_resource(
-						      s->pending.buffer))) {
-				nest_client_doom(object->client);
-				return true;
-			}
+		if (s->gated) {
+			s->held_commit = true;
+			return true;
 		}
-		apply_pending(s);
+		if (!commit_pending(s)) {
+			nest_client_doom(object->client);
+			return true;
+		}
 		return false;
 	}
 	return false;
 }
 
 static void
-surface_create(struct nest_object *object, struct nest_object *parent)
+surface_create(struct nest_object *object)
 {
 	struct surface *s;
+	bool xwayland = object->client->xwayland;
 
-	if (!copy_mode(object))
+	if (!copy_mode(object) && !xwayland)
 		return;
 	s = calloc(1, sizeof(*s));
-	if (!s)
-		return;	/* the surface still works, only without copies */
+	if (!s) {
+		wl_client_post_no_memory(object->client->client);
+		return;
+	}
 	s->object = object;
+	s->copy = copy_mode(object);
+	s->xwayland = xwayland;
+	s->gated = xwayland;
 	s->scale = 1;
 	wl_list_init(&s->pending.buffer_destroy.link);
 	s->pending.buffer_destroy.notify = pending_buffer_destroyed;
 	pixman_region32_init(&s->pending.surface_damage);
 	pixman_region32_init(&s->pending.buffer_damage);
 	object->data = s;
+	if (xwayland)
+		nest_xwayland_surface_created(object);
 }
 
 static void
@@ -431,6 +516,8 @@ surface_destroy(struct nest_object *object)
 
 	if (!s)
 		return;
+	if (s->xwayland)
+		nest_xwayland_surface_destroying(object);
 	if (s->viewport)
 		s->viewport->surface = NULL;
 	wl_list_remove(&s->pending.buffer_destroy.link);
@@ -503,7 +590,7 @@ viewport_request(struct nest_object *object, uint32_t opcode,
 }
 
 static void
-viewport_create(struct nest_object *object, struct nest_object *parent)
+viewport_create(struct nest_object *object)
 {
 	struct viewport *v;
 

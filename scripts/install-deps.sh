@@ -15,11 +15,12 @@ libweston-10-dev clang libclang-rt-14-dev"
 
 test_pkgs="weston sway swaybg grim wayland-utils foot xwayland xterm x11-apps
 x11-utils x11-xserver-utils xclip xdotool wtype wl-clipboard waypipe
-gtk-3-examples fonts-dejavu-core util-linux procps psmisc"
+gtk-3-examples fonts-dejavu-core xfonts-base util-linux procps psmisc"
 
 vm_pkgs="linux-image-amd64 linux-headers-amd64 qemu-system-x86 seabios
 qemu-system-data busybox-static cpio squashfs-tools e2fsprogs kmod
-libglib2.0-dev libfdt-dev meson ninja-build dpkg-dev zlib1g-dev xz-utils"
+libglib2.0-dev libfdt-dev libpixman-1-dev meson ninja-build dpkg-dev zlib1g-dev
+xz-utils python3 util-linux"
 
 groups=${*:-all}
 want=""

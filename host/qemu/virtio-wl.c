@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * virtio-wl: QEMU adapter around the virtwl device model.
+ *
+ * The model keeps every chain only for the duration of one call, so no
+ * VirtQueueElement outlives a handler.  Host memory the model maps becomes
+ * a RAM subregion of the window backed by our own mmap of the fd; each
+ * such region owns itself and is freed (and munmap()ed) only when the last
+ * FlatView that saw it is gone.
+ */
+#include "qemu/osdep.h"
+
+#include <sys/mman.h>
+
+#include "hw/qdev-properties.h"
+#include "hw/virtio/virtio-wl.h"
+#include "migration/vmstate.h"
+#include "qapi/error.h"
+#include "qemu/error-report.h"
+#include "qemu/main-loop.h"
+#include "qemu/module.h"
+#include "wl/wl_dev.h"
+
+/* Stop echoing the model's complaints after this many; a guest can spam. */
+#define VIRTIO_WL_MAX_WARNINGS 50
+
+struct VirtIOWlMap {
+    MemoryRegion mr;
+    void *ptr;
+    uint64_t size;
+};
+
+static int virtio_wl_pop(void *vmm, enum wl_queue queue, struct wl_chain *chain)
+{
+    VirtIOWl *s = vmm;
+    VirtQueueElement *elem;
+
+    elem = virtqueue_pop(s->vq[queue], sizeof(VirtQueueElement));
+    if (!elem) {
+        /* virtqueue_pop() has already flagged a malformed ring. */
+        return 0;
+    }
+    chain->readable = elem->out_sg;
+    chain->n_readable = elem->out_num;
+    chain->writable = elem->in_sg;
+    chain->n_writable = elem->in_num;
+    chain->token = elem;
+    return 1;
+}
+
+static bool virtio_wl_has_chain(void *vmm, enum wl_queue queue)
+{
+    VirtIOWl *s = vmm;
+
+    return virtio_queue_ready(s->vq[queue]) && !virtio_queue_empty(s->vq[queue]);
+}
+
+static void virtio_wl_push(void *vmm, enum wl_queue queue,
+                           const struct wl_chain *chain, uint32_t written)
+{
+    VirtIOWl *s = vmm;
+    VirtQueueElement *elem = chain->token;
+
+    virtqueue_push(s->vq[queue], elem, written);
+    g_free(elem);
+}
+
+static void virtio_wl_notify(void *vmm, enum wl_queue queue)
+{
+    VirtIOWl *s = vmm;
+
+    virtio_notify(VIRTIO_DEVICE(s), s->vq[queue]);
+}
+
+static void virtio_wl_map_free(void *obj)
+{
+    struct VirtIOWlMap *map = container_of((MemoryRegion *)obj,
+                                           struct VirtIOWlMap, mr);
+
+    munmap(map->ptr, map->size);
+    g_free(map);
+}
+
+static int virtio_wl_map(void *vmm, int fd, uint64_t offset, uint64_t size,
+                         bool writable)
+{
+    VirtIOWl *s = vmm;
+    struct VirtIOWlMap *map;
+    g_autofree char *name = NULL;
+    void *ptr;
+
+    if (offset > s->shm_size || size > s->shm_size - offset) {
+        return -EINVAL;
+    }
+    ptr = mmap(NULL, size, PROT_READ | (writable ? PROT_WRITE : 0),
+               MAP_SHARED, fd, 0);
+    if (ptr == MAP_FAILED) {
+        return -errno;
+    }
+    map = g_new0(struct VirtIOWlMap, 1);
+    map->ptr = ptr;
+    map->size = size;
+    name = g_strdup_printf("virtio-wl-map-%" PRIx64, offset);
+    memory_region_init_ram_ptr(&map->mr, OBJECT(&map->mr), name, size, ptr);
+    OBJECT(&map->mr)->free = virtio_wl_map_free;
+    if (!writable) {
+        memory_region_set_readonly(&map->mr, true);
+    }
+    memory_region_add_subregion(&s->shm, offset, &map->mr);
+    g_hash_table_insert(s->maps, g_memdup2(&offset, sizeof(offset)), map);
+    return 0;
+}
+
+static void virtio_wl_unmap(void *vmm, uint64_t offset, uint64_t size)
+{
+    VirtIOWl *s = vmm;
+    struct VirtIOWlMap *map = g_hash_table_lookup(s->maps, &offset);
+
+    if (!map) {
+        return;
+    }
+    g_hash_table_remove(s->maps, &offset);
+    memory_region_del_subregion(&s->shm, &map->mr);
+    object_unparent(OBJECT(&map->mr));
+}
+
+static uint64_t virtio_wl_window_base(void *vmm)
+{
+    VirtIOWl *s = vmm;
+    pcibus_t addr;
+
+    if (!s->pci) {
+        return 0;
+    }
+    addr = pci_get_bar_addr(s->pci, VIRTIO_WL_SHM_BAR);
+    return addr == PCI_BAR_UNMAPPED ? 0 : addr;
+}
+
+static void virtio_wl_fd_ready(void *opaque)
+{
+    VirtIOWl *s = opaque;
+
+    wl_dev_handle_events(s->dev);
+}
+
+static void virtio_wl_watch(void *vmm, int fd, bool enable)
+{
+    qemu_set_fd_handler(fd, enable ? virtio_wl_fd_ready : NULL, NULL, vmm);
+}
+
+static void virtio_wl_log(void *vmm, const char *msg)
+{
+    VirtIOWl *s = vmm;
+
+    if (s->warnings < VIRTIO_WL_MAX_WARNINGS) {
+        s->warnings++;
+        warn_report("virtio-wl: %s%s", msg,
+                    s->warnings == VIRTIO_WL_MAX_WARNINGS ?
+                    " (further warnings suppressed)" : "");
+    }
+}
+
+static const struct wl_vmm_ops virtio_wl_vmm_ops = {
+    .pop = virtio_wl_pop,
+    .has_chain = virtio_wl_has_chain,
+    .push = virtio_wl_push,
+    .notify = virtio_wl_notify,
+    .map = virtio_wl_map,
+    .unmap = virtio_wl_unmap,
+    .window_base = virtio_wl_window_base,
+    .watch = virtio_wl_watch,
+    .log = virtio_wl_log,
+};
+
+static void virtio_wl_handle_in(VirtIODevice *vdev, VirtQueue *vq)
+{
+    wl_dev_kick(VIRTIO_WL(vdev)->dev, WL_QUEUE_IN);
+}
+
+static void virtio_wl_handle_out(VirtIODevice *vdev, VirtQueue *vq)
+{
+    wl_dev_kick(VIRTIO_WL(vdev)->dev, WL_QUEUE_OUT);
+}
+
+static bool virtio_wl_build_config(VirtIOWl *s, struct wl_config *cfg,
+                                   Error **errp)
+{
+    char err[256];
+
+    wl_config_init(cfg);
+    if (s->sock && s->sock[0] &&
+        wl_config_add_socket(cfg, "", s->sock, err, sizeof(err)) < 0) {
+        error_setg(errp, "virtio-wl: sock: %s", err);
+        return false;
+    }
+    if (s->named_socks && s->named_socks[0]) {
+        g_auto(GStrv) specs = g_strsplit(s->named_socks, ";", -1);
+        char **spec;
+
+        for (spec = specs; *spec; spec++) {
+            char *eq = strchr(*spec, '=');
+
+            if (!**spec) {
+                continue;
+            }
+            if (!eq) {
+                error_setg(errp, "virtio-wl: named-socks: '%s' is not NAME=PATH",
+                           *spec);
+                return false;
+            }
+            *eq = '\0';
+            if (wl_config_add_socket(cfg, *spec, eq + 1, err, sizeof(err)) < 0) {
+                error_setg(errp, "virtio-wl: named-socks: %s", err);
+                return false;
+            }
+        }
+    }
+    if (s->max_vfds) {
+        cfg->limits.max_vfds = s->max_vfds;
+    }
+    if (s->max_mem) {
+        cfg->limits.max_mapped_bytes = s->max_mem;
+    }
+    if (s->max_send) {
+        cfg->limits.max_send_bytes = s->max_send;
+    }
+    cfg->window_size = s->shm_size;
+    if (cfg->limits.max_mapped_bytes > cfg->window_size) {
+        cfg->limits.max_mapped_bytes = cfg->window_size;
+    }
+    cfg->offer_use_shmem = s->use_shmem;
+    cfg->memfd_server = s->memfd_server;
+    if (wl_config_check(cfg, err, sizeof(err)) < 0) {
+        error_setg(errp, "virtio-wl: %s", err);
+        return false;
+    }
+    return true;
+}
+
+static void virtio_wl_device_realize(DeviceState *dev, Error **errp)
+{
+    VirtIODevice *vdev = VIRTIO_DEVICE(dev);
+    VirtIOWl *s = VIRTIO_WL(dev);
+    struct wl_config cfg;
+
+    if (!virtio_wl_build_config(s, &cfg, errp)) {
+        return;
+    }
+    memory_region_init(&s->shm, OBJECT(s), "virtio-wl-shm", s->shm_size);
+    s->maps = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+    s->dev = wl_dev_create(&cfg, &virtio_wl_vmm_ops, s);
+    if (!s->dev) {
+        error_setg_errno(errp, errno, "virtio-wl: cannot create the device");
+        g_hash_table_destroy(s->maps);
+        s->maps = NULL;
+        return;
+    }
+    virtio_init(vdev, VIRTIO_WL_DEVICE_ID, 0);
+    s->vq[WL_QUEUE_IN] = virtio_add_queue(vdev, VIRTIO_WL_QUEUE_SIZE,
+                                          virtio_wl_handle_in);
+    s->vq[WL_QUEUE_OUT] = virtio_add_queue(vdev, VIRTIO_WL_QUEUE_SIZE,
+                                           virtio_wl_handle_out);
+}
+
+static void virtio_wl_device_unrealize(DeviceState *dev)
+{
+    VirtIODevice *vdev = VIRTIO_DEVICE(dev);
+    VirtIOWl *s = VIRTIO_WL(dev);
+
+    memory_region_transaction_begin();
+    wl_dev_destroy(s->dev);
+    memory_region_transaction_commit();
+    s->dev = NULL;
+    virtio_delete_queue(s->vq[WL_QUEUE_IN]);
+    virtio_delete_queue(s->vq[WL_QUEUE_OUT]);
+    virtio_cleanup(vdev);
+    g_hash_table_destroy(s->maps);
+    s->maps = NULL;
+}
+
+static uint64_t virtio_wl_get_features(VirtIODevice *vdev, uint64_t features,
+                                       Error **errp)
+{
+    return features | wl_dev_features(VIRTIO_WL(vdev)->dev);
+}
+
+static void virtio_wl_set_status(VirtIODevice *vdev, uint8_t status)
+{
+    VirtIOWl *s = VIRTIO_WL(vdev);
+
+    if ((status & VIRTIO_CONFIG_S_DRIVER_OK) && vdev->vm_running) {
+        wl_dev_activate(s->dev, vdev->guest_features);
+    }
+}
+
+static void virtio_wl_reset(VirtIODevice *vdev)
+{
+    /* One memory-map update for every unmap, not one each. */
+    memory_region_transaction_begin();
+    wl_dev_reset(VIRTIO_WL(vdev)->dev);
+    memory_region_transaction_commit();
+}
+
+static const VMStateDescription vmstate_virtio_wl = {
+    .name = "virtio-wl",
+    .unmigratable = 1,
+};
+
+static Property virtio_wl_properties[] = {
+    DEFINE_PROP_STRING("sock", VirtIOWl, sock),
+    DEFINE_PROP_STRING("named-socks", VirtIOWl, named_socks),
+    DEFINE_PROP_UINT32("max-vfds", VirtIOWl, max_vfds, 0),
+    DEFINE_PROP_SIZE("max-mem", VirtIOWl, max_mem, 0),
+    DEFINE_PROP_UINT32("max-send", VirtIOWl, max_send, 0),
+    DEFINE_PROP_BOOL("memfd-server", VirtIOWl, memfd_server, false),
+    DEFINE_PROP_BOOL("use-shmem", VirtIOWl, use_shmem, true),
+    DEFINE_PROP_SIZE("shm-size", VirtIOWl, shm_size, 1ull << 32),
+    DEFINE_PROP_END_OF_LIST(),
+};
+
+static void virtio_wl_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    VirtioDeviceClass *vdc = VIRTIO_DEVICE_CLASS(klass);
+
+    device_class_set_props(dc, virtio_wl_properties);
+    dc->vmsd = &vmstate_virtio_wl;
+    set_bit(DEVICE_CATEGORY_MISC, dc->categories);
+    vdc->realize = virtio_wl_device_realize;
+    vdc->unrealize = virtio_wl_device_unrealize;
+    vdc->get_features = virtio_wl_get_features;
+    vdc->set_status = virtio_wl_set_status;
+    vdc->reset = virtio_wl_reset;
+}
+
+static const TypeInfo virtio_wl_info = {
+    .name = TYPE_VIRTIO_WL,
+    .parent = TYPE_VIRTIO_DEVICE,
+    .instance_size = sizeof(VirtIOWl),
+    .class_init = virtio_wl_class_init,
+};
+
+static void virtio_wl_register_types(void)
+{
+    type_register_static(&virtio_wl_info);
+}
+
+type_init(virtio_wl_register_types)

@@ -1,0 +1,694 @@
+// SPDX-License-Identifier: MIT
+/*
+ * wlvm: boots a guest in QEMU (our build, with virtio-wl-pci) that can
+ * reach the host compositor socket(s) the operator names, and nothing
+ * else on the host.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <linux/kvm.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "wlvm_config.h"	/* WLVM_QEMU_HASH, WLVM_SRCDIR (generated) */
+
+/* The x86 kernel's COMMAND_LINE_SIZE. */
+#define KERNEL_CMDLINE_MAX 2048
+#define MAX_SOCKETS 17
+#define MAX_ARGS 64
+
+struct socket_arg {
+	char name[33];
+	char path[PATH_MAX];
+};
+
+struct options {
+	const char *kernel;
+	const char *initrd;
+	const char *disk;
+	const char *mem;
+	const char *accel;
+	const char *append;
+	const char *qemu;
+	const char *max_vfds;
+	const char *max_mem;
+	struct socket_arg sockets[MAX_SOCKETS];
+	int n_sockets;
+	bool have_unnamed;
+	bool memfd;
+	bool no_shmem;
+	bool dry_run;
+	char **guest_argv;
+	int guest_argc;
+};
+
+static void __attribute__((format(printf, 1, 2), noreturn))
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("wlvm: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static void __attribute__((format(printf, 1, 2)))
+note(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("wlvm: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void
+usage(FILE *out)
+{
+	fputs(
+"usage: wlvm [OPTION]... [-- GUEST COMMAND...]\n"
+"Boot a VM whose Wayland clients reach only the host compositor socket(s)\n"
+"named here, through virtio-wl.\n"
+"\n"
+"  -k, --kernel FILE        guest kernel (default: newest /boot/vmlinuz-*;\n"
+"                           a bzImage is unpacked once into the cache and\n"
+"                           booted through PVH, twice as fast under TCG)\n"
+"  -i, --initrd FILE        initramfs\n"
+"  -d, --disk FILE          raw disk image, attached as virtio-blk (/dev/vda)\n"
+"  -m, --mem SIZE           guest memory, e.g. 512M or 1G (default 512M)\n"
+"      --wayland-sock [NAME=]PATH\n"
+"                           a compositor socket the guest may connect to;\n"
+"                           without NAME the unnamed one (default:\n"
+"                           $XDG_RUNTIME_DIR/$WAYLAND_DISPLAY); repeatable\n"
+"      --wl-memfd           serve host memfds to the guest (context\n"
+"                           \"virtwl-memfd\")\n"
+"      --no-shmem           do not offer VIRTIO_WL_F_USE_SHMEM (drivers then\n"
+"                           get absolute pfns)\n"
+"      --max-vfds N         vfds alive at once (default 1024)\n"
+"      --max-mem SIZE       host memory mapped into the guest (default 1G)\n"
+"      --accel auto|kvm|tcg auto takes KVM only where it works (default auto)\n"
+"      --append ARGS        more kernel command-line arguments\n"
+"      --qemu FILE          the QEMU to run (default: our cached build)\n"
+"  -n, --dry-run            print the QEMU command line instead of running it\n"
+"  -h, --help               this text\n"
+"\n"
+"The guest's serial console is on stdin/stdout.  A GUEST COMMAND reaches the\n"
+"guest's init as wlvm.cmd=BASE64 on the kernel command line: the base64 of a\n"
+"/bin/sh command line in which every argument is single-quoted.\n"
+"Environment: VIRTWL_QEMU (QEMU binary), VIRTWL_CACHE (cache directory).\n",
+	      out);
+}
+
+static const char *
+cache_dir(void)
+{
+	static char dir[PATH_MAX];
+	const char *env = getenv("VIRTWL_CACHE");
+	const char *home;
+
+	if (env && env[0])
+		return env;
+	if ((mkdir("/var/cache/virtwl", 0755) == 0 || errno == EEXIST) &&
+	    access("/var/cache/virtwl", W_OK) == 0)
+		return "/var/cache/virtwl";
+	env = getenv("XDG_CACHE_HOME");
+	home = getenv("HOME");
+	if (env && env[0])
+		snprintf(dir, sizeof(dir), "%s/virtwl", env);
+	else
+		snprintf(dir, sizeof(dir), "%s/.cache/virtwl", home ? home : "/tmp");
+	return dir;
+}
+
+static int
+mkdir_p(const char *path)
+{
+	char tmp[PATH_MAX];
+	char *p;
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* Newest /boot/vmlinuz-* by version order, or NULL. */
+static char *
+default_kernel(void)
+{
+	static char best[PATH_MAX];
+	FILE *ls = popen("ls /boot 2>/dev/null", "r");
+	char line[256], name[256] = "";
+
+	if (!ls)
+		return NULL;
+	while (fgets(line, sizeof(line), ls)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "vmlinuz-", 8))
+			continue;
+		if (!name[0] || strverscmp(line, name) > 0)
+			snprintf(name, sizeof(name), "%s", line);
+	}
+	pclose(ls);
+	if (!name[0])
+		return NULL;
+	snprintf(best, sizeof(best), "/boot/%s", name);
+	return best;
+}
+
+static bool
+file_has_magic(const char *path, long off, const void *magic, size_t len)
+{
+	unsigned char buf[16];
+	FILE *f = fopen(path, "rb");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fseek(f, off, SEEK_SET) == 0 && fread(buf, 1, len, f) == len &&
+	     !memcmp(buf, magic, len);
+	fclose(f);
+	return ok;
+}
+
+/* Offset of the XZ payload in a bzImage, or -1. */
+static long
+find_xz(const char *path)
+{
+	static const unsigned char magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+	FILE *f = fopen(path, "rb");
+	unsigned char buf[65536];
+	long base = 0, found = -1;
+	size_t n, keep = 0;
+
+	if (!f)
+		return -1;
+	while (found < 0 && (n = fread(buf + keep, 1, sizeof(buf) - keep, f)) > 0) {
+		size_t total = keep + n, i;
+
+		for (i = 0; i + sizeof(magic) <= total; i++) {
+			if (!memcmp(buf + i, magic, sizeof(magic))) {
+				found = base + (long)i;
+				break;
+			}
+		}
+		keep = sizeof(magic) - 1;
+		if (total < keep)
+			keep = total;
+		memmove(buf, buf + total - keep, keep);
+		base += (long)(total - keep);
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * QEMU boots an uncompressed ELF vmlinux through PVH, skipping the
+ * real-mode setup and the in-guest decompression that TCG runs slowly.
+ * The ELF is unpacked once per kernel file and kept in the cache.
+ */
+static const char *
+pvh_kernel(const char *kernel, bool dry_run)
+{
+	static const unsigned char elf[4] = { 0x7f, 'E', 'L', 'F' };
+	static char out[2 * PATH_MAX];
+	char dir[PATH_MAX], tmp[2 * PATH_MAX + 16], cmd[5 * PATH_MAX];
+	const char *base = strrchr(kernel, '/');
+	struct stat st;
+	long off;
+
+	if (file_has_magic(kernel, 0, elf, 4))
+		return kernel;
+	if (!file_has_magic(kernel, 0x202, "HdrS", 4))
+		return kernel;	/* not a bzImage: let QEMU judge it */
+	if (stat(kernel, &st) < 0)
+		return kernel;
+	snprintf(dir, sizeof(dir), "%s/vmlinux", cache_dir());
+	if (snprintf(out, sizeof(out), "%s/%s-%lld-%lld.elf", dir,
+		     base ? base + 1 : kernel, (long long)st.st_size,
+		     (long long)st.st_mtime) >= (int)sizeof(out))
+		return kernel;
+	if (access(out, R_OK) == 0 || dry_run)
+		return out;
+	off = find_xz(kernel);
+	if (off < 0) {
+		note("%s has no XZ payload; booting it as a bzImage", kernel);
+		return kernel;
+	}
+	if (mkdir_p(dir) < 0) {
+		note("cannot create %s (%s); booting %s as a bzImage", dir,
+		     strerror(errno), kernel);
+		return kernel;
+	}
+	note("unpacking %s for PVH boot into %s", kernel, dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp%d", out, (int)getpid());
+	snprintf(cmd, sizeof(cmd),
+		 "tail -c +%ld '%s' | xz -dc --single-stream > '%s' 2>/dev/null",
+		 off + 1, kernel, tmp);
+	if (system(cmd) != 0 || !file_has_magic(tmp, 0, elf, 4) ||
+	    rename(tmp, out) < 0) {
+		unlink(tmp);
+		note("could not unpack %s; booting it as a bzImage", kernel);
+		return kernel;
+	}
+	return out;
+}
+
+/* Where accel=auto goes, and why; KVM only when it really works here. */
+static const char *
+detect_accel(char *why, size_t len)
+{
+	const char *cpuinfo = getenv("WLVM_CPUINFO");
+	const char *kvm_dev = getenv("WLVM_KVM_DEVICE");
+	char line[4096];
+	bool virt = false;
+	FILE *f;
+	int fd, version;
+
+	f = fopen(cpuinfo ? cpuinfo : "/proc/cpuinfo", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5))
+			continue;
+		if (strstr(line, " vmx") || strstr(line, " svm"))
+			virt = true;
+		break;
+	}
+	if (f)
+		fclose(f);
+	if (!virt) {
+		snprintf(why, len, "no vmx/svm flag in /proc/cpuinfo");
+		return "tcg";
+	}
+	fd = open(kvm_dev ? kvm_dev : "/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, len, "cannot open /dev/kvm: %s", strerror(errno));
+		return "tcg";
+	}
+	version = ioctl(fd, KVM_GET_API_VERSION, 0);
+	close(fd);
+	if (version != KVM_API_VERSION) {
+		snprintf(why, len, "/dev/kvm does not answer as KVM");
+		return "tcg";
+	}
+	snprintf(why, len, "vmx/svm present and /dev/kvm works");
+	return "kvm";
+}
+
+static void
+add_socket(struct options *o, const char *spec)
+{
+	const char *eq = strchr(spec, '=');
+	struct socket_arg *s;
+	const char *path = spec;
+	struct stat st;
+	size_t name_len = 0, i;
+
+	if (o->n_sockets >= MAX_SOCKETS)
+		die("too many --wayland-sock (max %d)", MAX_SOCKETS);
+	s = &o->sockets[o->n_sockets];
+	if (eq && spec[0] != '/' && spec[0] != '.') {
+		name_len = (size_t)(eq - spec);
+		path = eq + 1;
+		if (name_len == 0 || name_len > 32)
+			die("--wayland-sock %s: NAME must be 1-32 characters", spec);
+		for (i = 0; i < name_len; i++)
+			if (!isalnum((unsigned char)spec[i]) && !strchr("._-", spec[i]))
+				die("--wayland-sock %s: NAME may hold only A-Z a-z 0-9 . _ -",
+				    spec);
+		memcpy(s->name, spec, name_len);
+		s->name[name_len] = '\0';
+		if (!strcmp(s->name, "virtwl-memfd"))
+			die("--wayland-sock: the name virtwl-memfd is reserved");
+	}
+	if (!path[0])
+		die("--wayland-sock %s: empty path", spec);
+	if (stat(path, &st) < 0)
+		die("--wayland-sock %s: %s: %s", spec, path, strerror(errno));
+	if (!S_ISSOCK(st.st_mode))
+		die("--wayland-sock %s: %s is not a socket", spec, path);
+	if (!realpath(path, s->path))
+		die("--wayland-sock %s: %s", spec, strerror(errno));
+	if (strlen(s->path) >= 108)
+		die("--wayland-sock %s: path longer than 107 bytes", spec);
+	if (name_len && strchr(s->path, ';'))
+		die("--wayland-sock %s: a named socket's path may not contain ';'", spec);
+	for (i = 0; i < (size_t)o->n_sockets; i++)
+		if (!strcmp(o->sockets[i].name, s->name))
+			die(name_len ? "--wayland-sock: name %s given twice" :
+				       "--wayland-sock: more than one unnamed socket%s", s->name);
+	if (!name_len)
+		o->have_unnamed = true;
+	o->n_sockets++;
+}
+
+static void
+default_socket(struct options *o)
+{
+	const char *display = getenv("WAYLAND_DISPLAY");
+	const char *runtime = getenv("XDG_RUNTIME_DIR");
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (o->have_unnamed)
+		return;
+	if (!display || !display[0])
+		display = "wayland-0";
+	if (display[0] == '/')
+		snprintf(path, sizeof(path), "%s", display);
+	else if (runtime && runtime[0])
+		snprintf(path, sizeof(path), "%s/%s", runtime, display);
+	else {
+		note("XDG_RUNTIME_DIR is not set: the guest gets no unnamed compositor socket");
+		return;
+	}
+	if (stat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		note("no compositor socket at %s: the guest gets no unnamed socket", path);
+		return;
+	}
+	add_socket(o, path);
+}
+
+static void
+check_size(const char *what, const char *v)
+{
+	char *end;
+	unsigned long long n = strtoull(v, &end, 10);
+
+	if (!isdigit((unsigned char)v[0]) || n == 0 ||
+	    (*end && (strchr("kKmMgGtT", *end) == NULL || end[1])))
+		die("%s %s: expected a size such as 512M or 2G", what, v);
+}
+
+static void
+check_file(const char *what, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		die("%s %s: %s", what, path, strerror(errno));
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		die("%s %s: not a regular file", what, path);
+	if (access(path, R_OK) < 0)
+		die("%s %s: %s", what, path, strerror(errno));
+}
+
+/* Appends @s to @buf, doubling commas as QEMU's option syntax wants. */
+static void
+put_escaped(char *buf, size_t len, const char *s)
+{
+	size_t at = strlen(buf);
+
+	for (; *s && at + 2 < len; s++) {
+		buf[at++] = *s;
+		if (*s == ',')
+			buf[at++] = ',';
+	}
+	buf[at] = '\0';
+}
+
+static char *
+base64(const unsigned char *in, size_t len)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *out = malloc(4 * ((len + 2) / 3) + 1), *p = out;
+	size_t i;
+
+	if (!out)
+		die("out of memory");
+	for (i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)in[i] << 16;
+
+		if (i + 1 < len)
+			v |= (unsigned)in[i + 1] << 8;
+		if (i + 2 < len)
+			v |= in[i + 2];
+		*p++ = tab[(v >> 18) & 63];
+		*p++ = tab[(v >> 12) & 63];
+		*p++ = i + 1 < len ? tab[(v >> 6) & 63] : '=';
+		*p++ = i + 2 < len ? tab[v & 63] : '=';
+	}
+	*p = '\0';
+	return out;
+}
+
+/* 'arg' 'with '\''quote'\''' ... : what the guest's sh evaluates. */
+static char *
+shell_command(char **argv, int argc)
+{
+	size_t len = 1;
+	char *out, *p;
+	int i;
+
+	for (i = 0; i < argc; i++)
+		len += 3 + 4 * strlen(argv[i]);
+	out = p = malloc(len);
+	if (!out)
+		die("out of memory");
+	for (i = 0; i < argc; i++) {
+		const char *s;
+
+		if (i)
+			*p++ = ' ';
+		*p++ = '\'';
+		for (s = argv[i]; *s; s++) {
+			if (*s == '\'') {
+				memcpy(p, "'\\''", 4);
+				p += 4;
+			} else {
+				*p++ = *s;
+			}
+		}
+		*p++ = '\'';
+	}
+	*p = '\0';
+	return out;
+}
+
+static const char *
+find_qemu(const struct options *o)
+{
+	static char path[PATH_MAX];
+	char script[PATH_MAX], cmd[PATH_MAX + 32];
+	const char *env = getenv("VIRTWL_QEMU");
+	FILE *p;
+
+	if (o->qemu || (env && env[0])) {
+		const char *q = o->qemu ? o->qemu : env;
+
+		if (access(q, X_OK) < 0)
+			die("QEMU %s: %s", q, strerror(errno));
+		return q;
+	}
+	snprintf(path, sizeof(path), "%s/qemu/bin-%s/qemu-system-x86_64",
+		 cache_dir(), WLVM_QEMU_HASH);
+	if (access(path, X_OK) == 0 || o->dry_run)
+		return path;
+	snprintf(script, sizeof(script), "%s/host/qemu/build-qemu.sh", WLVM_SRCDIR);
+	if (access(script, X_OK) < 0)
+		die("no QEMU with virtio-wl-pci at %s; build it with host/qemu/build-qemu.sh "
+		    "from the virtwl source tree, or pass --qemu", path);
+	note("building QEMU with virtio-wl-pci (once; about 3 minutes)");
+	snprintf(cmd, sizeof(cmd), "'%s'", script);
+	p = popen(cmd, "r");
+	if (!p || !fgets(path, sizeof(path), p) || pclose(p) != 0)
+		die("building QEMU failed; run %s to see why", script);
+	path[strcspn(path, "\n")] = '\0';
+	return path;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "disk", required_argument, NULL, 'd' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "wayland-sock", required_argument, NULL, 'w' },
+		{ "wl-memfd", no_argument, NULL, 'M' },
+		{ "no-shmem", no_argument, NULL, 'S' },
+		{ "max-vfds", required_argument, NULL, 'V' },
+		{ "max-mem", required_argument, NULL, 'X' },
+		{ "accel", required_argument, NULL, 'a' },
+		{ "append", required_argument, NULL, 'A' },
+		{ "qemu", required_argument, NULL, 'q' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct options o = { .mem = "512M", .accel = "auto" };
+	char device[8192], cmdline[KERNEL_CMDLINE_MAX * 2], why[256];
+	const char *args[MAX_ARGS], *accel, *kernel, *qemu;
+	char disk_opt[PATH_MAX * 2 + 64];
+	char *end;
+	int n = 0, c, i;
+
+	while ((c = getopt_long(argc, argv, "+k:i:d:m:nh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k': o.kernel = optarg; break;
+		case 'i': o.initrd = optarg; break;
+		case 'd': o.disk = optarg; break;
+		case 'm': o.mem = optarg; break;
+		case 'w': add_socket(&o, optarg); break;
+		case 'M': o.memfd = true; break;
+		case 'S': o.no_shmem = true; break;
+		case 'V': o.max_vfds = optarg; break;
+		case 'X': o.max_mem = optarg; break;
+		case 'a': o.accel = optarg; break;
+		case 'A': o.append = optarg; break;
+		case 'q': o.qemu = optarg; break;
+		case 'n': o.dry_run = true; break;
+		case 'h': usage(stdout); return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	o.guest_argv = argv + optind;
+	o.guest_argc = argc - optind;
+
+	check_size("--mem", o.mem);
+	if (o.max_mem)
+		check_size("--max-mem", o.max_mem);
+	if (o.max_vfds && (strtoul(o.max_vfds, &end, 10) == 0 || *end))
+		die("--max-vfds %s: expected a positive number", o.max_vfds);
+	if (!o.kernel) {
+		o.kernel = default_kernel();
+		if (!o.kernel)
+			die("no kernel given and none in /boot (install linux-image-amd64, or pass -k)");
+	}
+	check_file("kernel", o.kernel);
+	if (o.initrd)
+		check_file("initrd", o.initrd);
+	if (o.disk)
+		check_file("disk", o.disk);
+	default_socket(&o);
+
+	if (!strcmp(o.accel, "auto")) {
+		accel = detect_accel(why, sizeof(why));
+		note("accel: %s (%s)", accel, why);
+	} else if (!strcmp(o.accel, "kvm")) {
+		accel = detect_accel(why, sizeof(why));
+		if (strcmp(accel, "kvm"))
+			die("--accel kvm: KVM is not usable here: %s", why);
+	} else if (!strcmp(o.accel, "tcg")) {
+		accel = "tcg";
+	} else {
+		die("--accel %s: expected auto, kvm or tcg", o.accel);
+	}
+
+	kernel = pvh_kernel(o.kernel, o.dry_run);
+	qemu = find_qemu(&o);
+
+	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 panic=-1%s%s",
+		 o.append ? " " : "", o.append ? o.append : "");
+	if (o.guest_argc > 0) {
+		char *sh = shell_command(o.guest_argv, o.guest_argc);
+		char *b64 = base64((unsigned char *)sh, strlen(sh));
+
+		if (strlen(cmdline) + strlen(b64) + 11 >= sizeof(cmdline))
+			die("guest command too long for the kernel command line");
+		strcat(cmdline, " wlvm.cmd=");
+		strcat(cmdline, b64);
+		free(sh);
+		free(b64);
+	}
+	if (strlen(cmdline) >= KERNEL_CMDLINE_MAX)
+		die("kernel command line is %zu bytes; the kernel takes %d",
+		    strlen(cmdline), KERNEL_CMDLINE_MAX - 1);
+
+	snprintf(device, sizeof(device), "virtio-wl-pci");
+	for (i = 0; i < o.n_sockets; i++) {
+		if (o.sockets[i].name[0])
+			continue;
+		strcat(device, ",sock=");
+		put_escaped(device, sizeof(device), o.sockets[i].path);
+	}
+	if (o.n_sockets > (o.have_unnamed ? 1 : 0)) {
+		bool first = true;
+
+		strcat(device, ",named-socks=");
+		for (i = 0; i < o.n_sockets; i++) {
+			char entry[PATH_MAX + 40];
+
+			if (!o.sockets[i].name[0])
+				continue;
+			snprintf(entry, sizeof(entry), "%s%s=%s", first ? "" : ";",
+				 o.sockets[i].name, o.sockets[i].path);
+			put_escaped(device, sizeof(device), entry);
+			first = false;
+		}
+	}
+	if (o.memfd)
+		strcat(device, ",memfd-server=on");
+	if (o.no_shmem)
+		strcat(device, ",use-shmem=off");
+	if (o.max_vfds) {
+		strcat(device, ",max-vfds=");
+		put_escaped(device, sizeof(device), o.max_vfds);
+	}
+	if (o.max_mem) {
+		strcat(device, ",max-mem=");
+		put_escaped(device, sizeof(device), o.max_mem);
+	}
+
+	args[n++] = qemu;
+	/* Our build finds no firmware next to itself (Debian's tree skips it). */
+	args[n++] = "-L"; args[n++] = "/usr/share/seabios";
+	args[n++] = "-L"; args[n++] = "/usr/share/qemu";
+	args[n++] = "-nodefaults"; args[n++] = "-no-user-config";
+	args[n++] = "-display"; args[n++] = "none";
+	args[n++] = "-serial"; args[n++] = "stdio";
+	args[n++] = "-no-reboot";
+	args[n++] = "-accel"; args[n++] = accel;
+	if (!strcmp(accel, "kvm")) {
+		args[n++] = "-cpu"; args[n++] = "host";
+	}
+	args[n++] = "-m"; args[n++] = o.mem;
+	args[n++] = "-kernel"; args[n++] = kernel;
+	if (o.initrd) {
+		args[n++] = "-initrd"; args[n++] = o.initrd;
+	}
+	args[n++] = "-append"; args[n++] = cmdline;
+	args[n++] = "-device"; args[n++] = "virtio-rng-pci";
+	args[n++] = "-device"; args[n++] = device;
+	if (o.disk) {
+		snprintf(disk_opt, sizeof(disk_opt), "file=");
+		put_escaped(disk_opt, sizeof(disk_opt), o.disk);
+		strcat(disk_opt, ",if=none,id=disk0,format=raw");
+		args[n++] = "-drive"; args[n++] = disk_opt;
+		args[n++] = "-device"; args[n++] = "virtio-blk-pci,drive=disk0";
+	}
+	args[n] = NULL;
+
+	if (o.dry_run) {
+		for (i = 0; i < n; i++)
+			printf("%s%s", i ? " " : "", args[i]);
+		printf("\n");
+		return 0;
+	}
+	execv(qemu, (char *const *)args);
+	die("cannot run %s: %s", qemu, strerror(errno));
+}

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: MIT
+/*
+ * An X11 test client for the window manager tests.
+ *
+ *   xwin menu [--size WxH] [--at DX,DY]   a toplevel, an override-redirect
+ *                                         "menu" at DX,DY from it, and a
+ *                                         nested one beside the menu
+ *   xwin transient                        a toplevel and a dialog that is
+ *                                         transient for it
+ *   xwin fullscreen                       a toplevel that asks for
+ *                                         _NET_WM_STATE_FULLSCREEN
+ *   xwin title                            a toplevel with a UTF-8 title
+ *
+ * Windows use a 32-bit ARGB visual when there is one, with opaque alpha,
+ * so every host's screenshots show their colours exactly.  Colours:
+ * toplevel #00ff00 (green), menu #ff0000 (red), nested menu #0000ff
+ * (blue), dialog #ffff00 (yellow).  The client prints lines such as
+ * "mapped 0x400001 320x240" and "configured 800x600" on stdout, and runs
+ * until killed.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xcb/xcb.h>
+
+#define GREEN 0xff00ff00u
+#define RED 0xffff0000u
+#define BLUE 0xff0000ffu
+#define YELLOW 0xffffff00u
+
+struct xwin {
+	xcb_connection_t *conn;
+	xcb_screen_t *screen;
+	xcb_visualid_t visual;
+	uint8_t depth;
+	xcb_colormap_t colormap;
+};
+
+struct window {
+	xcb_window_t id;
+	uint32_t colour;
+	uint16_t width, height;
+};
+
+static xcb_atom_t
+atom(struct xwin *x, const char *name)
+{
+	xcb_intern_atom_reply_t *reply = xcb_intern_atom_reply(
+		x->conn, xcb_intern_atom(x->conn, 0, (uint16_t)strlen(name), name),
+		NULL);
+	xcb_atom_t a = reply ? reply->atom : XCB_ATOM_NONE;
+
+	free(reply);
+	return a;
+}
+
+static void
+pick_visual(struct xwin *x)
+{
+	xcb_depth_iterator_t d = xcb_screen_allowed_depths_iterator(x->screen);
+
+	x->visual = x->screen->root_visual;
+	x->depth = x->screen->root_depth;
+	for (; d.rem; xcb_depth_next(&d)) {
+		xcb_visualtype_iterator_t v;
+
+		if (d.data->depth != 32)
+			continue;
+		v = xcb_depth_visuals_iterator(d.data);
+		if (v.rem && v.data->_class == XCB_VISUAL_CLASS_TRUE_COLOR) {
+			x->visual = v.data->visual_id;
+			x->depth = 32;
+		}
+	}
+	x->colormap = xcb_generate_id(x->conn);
+	xcb_create_colormap(x->conn, XCB_COLORMAP_ALLOC_NONE, x->colormap,
+			    x->screen->root, x->visual);
+}
+
+static uint32_t
+pixel(struct xwin *x, uint32_t argb)
+{
+	return x->depth == 32 ? argb : (argb & 0xffffff);
+}
+
+static struct window
+create(struct xwin *x, int16_t px, int16_t py, uint16_t w, uint16_t h,
+       uint32_t colour, bool override_redirect)
+{
+	struct window win = { xcb_generate_id(x->conn), colour, w, h };
+	uint32_t mask = XCB_CW_BACK_PIXEL | XCB_CW_BORDER_PIXEL |
+			XCB_CW_OVERRIDE_REDIRECT | XCB_CW_EVENT_MASK |
+			XCB_CW_COLORMAP;
+	uint32_t values[5] = {
+		pixel(x, colour), 0, override_redirect,
+		XCB_EVENT_MASK_EXPOSURE | XCB_EVENT_MASK_STRUCTURE_NOTIFY,
+		x->colormap,
+	};
+
+	xcb_create_window(x->conn, x->depth, win.id, x->screen->root, px, py,
+			  w, h, 0, XCB_WINDOW_CLASS_INPUT_OUTPUT, x->visual,
+			  mask, values);
+	return win;
+}
+
+static void
+set_string(struct xwin *x, xcb_window_t w, xcb_atom_t property,
+	   xcb_atom_t type, const char *value, size_t length)
+{
+	xcb_change_property(x->conn, XCB_PROP_MODE_REPLACE, w, property, type,
+			    8, (uint32_t)length, value);
+}
+
+static void
+name(struct xwin *x, struct window *w, const char *title)
+{
+	static const char class[] = "xwin\0XWinTest";
+
+	set_string(x, w->id, atom(x, "_NET_WM_NAME"), atom(x, "UTF8_STRING"),
+		   title, strlen(title));
+	set_string(x, w->id, XCB_ATOM_WM_CLASS, XCB_ATOM_STRING, class,
+		   sizeof(class));
+}
+
+/* Maps and waits until the window is mapped; prints where it is. */
+static void
+map_and_wait(struct xwin *x, struct window *w)
+{
+	xcb_generic_event_t *event;
+
+	xcb_map_window(x->conn, w->id);
+	xcb_flush(x->conn);
+	while ((event = xcb_wait_for_event(x->conn))) {
+		uint8_t type = event->response_type & 0x7f;
+		xcb_window_t id = type == XCB_MAP_NOTIFY ?
+					  ((xcb_map_notify_event_t *)event)->window :
+					  0;
+
+		free(event);
+		if (id == w->id)
+			break;
+	}
+	printf("mapped 0x%x %ux%u\n", w->id, w->width, w->height);
+	fflush(stdout);
+}
+
+static void
+net_wm_state(struct xwin *x, struct window *w, const char *state)
+{
+	xcb_client_message_event_t ev = {
+		.response_type = XCB_CLIENT_MESSAGE,
+		.format = 32,
+		.window = w->id,
+		.type = atom(x, "_NET_WM_STATE"),
+		.data.data32 = { 1, atom(x, state), 0, 1, 0 },
+	};
+
+	xcb_send_event(x->conn, 0, x->screen->root,
+		       XCB_EVENT_MASK_SUBSTRUCTURE_NOTIFY |
+			       XCB_EVENT_MASK_SUBSTRUCTURE_REDIRECT,
+		       (const char *)&ev);
+	xcb_flush(x->conn);
+}
+
+/* Reports every size change until killed. */
+static int
+run(struct xwin *x)
+{
+	xcb_generic_event_t *event;
+
+	while ((event = xcb_wait_for_event(x->conn))) {
+		if ((event->response_type & 0x7f) == XCB_CONFIGURE_NOTIFY) {
+			xcb_configure_notify_event_t *c = (void *)event;
+
+			printf("configured 0x%x %ux%u\n", c->window, c->width,
+			       c->height);
+			fflush(stdout);
+		}
+		free(event);
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct xwin x = { 0 };
+	const char *mode = argc > 1 ? argv[1] : "";
+	unsigned w = 320, h = 240;
+	int dx = 40, dy = 30;
+
+	for (int i = 2; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--size") == 0 &&
+		    sscanf(argv[i + 1], "%ux%u", &w, &h) == 2)
+			continue;
+		if (strcmp(argv[i], "--at") == 0 &&
+		    sscanf(argv[i + 1], "%d,%d", &dx, &dy) == 2)
+			continue;
+		fprintf(stderr, "xwin: bad option %s\n", argv[i]);
+		return 2;
+	}
+	x.conn = xcb_connect(NULL, NULL);
+	if (xcb_connection_has_error(x.conn)) {
+		fprintf(stderr, "xwin: cannot connect to the X server\n");
+		return 1;
+	}
+	x.screen = xcb_setup_roots_iterator(xcb_get_setup(x.conn)).data;
+	pick_visual(&x);
+
+	if (strcmp(mode, "menu") == 0) {
+		struct window top = create(&x, 0, 0, (uint16_t)w, (uint16_t)h,
+					   GREEN, false);
+		struct window menu, nested;
+
+		name(&x, &top, "xwin menu");
+		map_and_wait(&x, &top);
+		menu = create(&x, (int16_t)dx, (int16_t)dy, 60, 80, RED, true);
+		map_and_wait(&x, &menu);
+		nested = create(&x, (int16_t)(dx + 60), (int16_t)(dy + 20), 50,
+				40, BLUE, true);
+		map_and_wait(&x, &nested);
+	} else if (strcmp(mode, "transient") == 0) {
+		struct window top = create(&x, 0, 0, (uint16_t)w, (uint16_t)h,
+					   GREEN, false);
+		struct window dialog = create(&x, 0, 0, 120, 90, YELLOW, false);
+		xcb_atom_t type = atom(&x, "_NET_WM_WINDOW_TYPE_DIALOG");
+
+		name(&x, &top, "xwin parent");
+		map_and_wait(&x, &top);
+		name(&x, &dialog, "xwin dialog");
+		xcb_change_property(x.conn, XCB_PROP_MODE_REPLACE, dialog.id,
+				    XCB_ATOM_WM_TRANSIENT_FOR, XCB_ATOM_WINDOW,
+				    32, 1, &top.id);
+		xcb_change_property(x.conn, XCB_PROP_MODE_REPLACE, dialog.id,
+				    atom(&x, "_NET_WM_WINDOW_TYPE"),
+				    XCB_ATOM_ATOM, 32, 1, &type);
+		map_and_wait(&x, &dialog);
+	} else if (strcmp(mode, "fullscreen") == 0) {
+		struct window top = create(&x, 0, 0, (uint16_t)w, (uint16_t)h,
+					   GREEN, false);
+
+		name(&x, &top, "xwin fullscreen");
+		map_and_wait(&x, &top);
+		net_wm_state(&x, &top, "_NET_WM_STATE_FULLSCREEN");
+	} else if (strcmp(mode, "title") == 0) {
+		struct window top = create(&x, 0, 0, (uint16_t)w, (uint16_t)h,
+					   GREEN, false);
+
+		name(&x, &top, "xwin \xc3\xa9t\xc3\xa9 \xe2\x9c\x93");
+		map_and_wait(&x, &top);
+	} else {
+		fprintf(stderr,
+			"usage: xwin menu|transient|fullscreen|title "
+			"[--size WxH] [--at DX,DY]\n");
+		return 2;
+	}
+	return run(&x);
+}

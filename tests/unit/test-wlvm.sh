@@ -1,0 +1,105 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# wlvm without booting anything: --help, refusal of bad input with a clear
+# message, accel detection, and the QEMU command line it would run.
+. "$VIRTWL_TOP/tests/lib.sh"
+
+wlvm=$VIRTWL_BUILD/wlvm
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+kernel=$tmp/kernel
+printf 'not a bzImage' >"$kernel"
+/usr/bin/python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$tmp/wl,0"
+/usr/bin/python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$tmp/cam"
+touch "$tmp/plain"
+export VIRTWL_QEMU=/bin/true XDG_RUNTIME_DIR=$tmp WAYLAND_DISPLAY=none
+
+# expect NAME STATUS PATTERN -- ARGS...: exit status and a line on stderr/stdout
+expect() {
+	name=$1 want=$2 pattern=$3
+	shift 4
+	out=$("$wlvm" "$@" 2>&1)
+	got=$?
+	if [ "$got" -eq "$want" ] && printf '%s\n' "$out" | grep -q -- "$pattern"; then
+		tap_ok "$name"
+	else
+		tap_fail "$name (status $got, wanted $want and /$pattern/)"
+		printf '%s\n' "$out" | sed 's/^/# /'
+	fi
+}
+
+expect "--help" 0 "--wayland-sock \[NAME=\]PATH" -- --help
+expect "unknown option" 2 "usage: wlvm" -- --frobnicate
+expect "missing kernel" 2 "kernel /nonexistent: No such file" -- -n -k /nonexistent
+expect "missing initrd" 2 "initrd $tmp/none: No such file" -- -n -k "$kernel" -i "$tmp/none"
+expect "missing disk" 2 "disk $tmp/none: No such file" -- -n -k "$kernel" -d "$tmp/none"
+expect "socket path that does not exist" 2 "$tmp/nope: No such file" -- \
+	-n -k "$kernel" --wayland-sock "$tmp/nope"
+expect "socket path that is not a socket" 2 "is not a socket" -- \
+	-n -k "$kernel" --wayland-sock "$tmp/plain"
+expect "bad socket name" 2 "NAME may hold only" -- -n -k "$kernel" --wayland-sock "a b=$tmp/cam"
+expect "reserved socket name" 2 "virtwl-memfd is reserved" -- \
+	-n -k "$kernel" --wayland-sock "virtwl-memfd=$tmp/cam"
+expect "name given twice" 2 "name cam given twice" -- -n -k "$kernel" \
+	--wayland-sock "cam=$tmp/cam" --wayland-sock "cam=$tmp/cam"
+expect "two unnamed sockets" 2 "more than one unnamed" -- -n -k "$kernel" \
+	--wayland-sock "$tmp/cam" --wayland-sock "$tmp/wl,0"
+expect "bad accel" 2 "expected auto, kvm or tcg" -- -n -k "$kernel" --accel fast
+expect "bad memory size" 2 "expected a size" -- -n -k "$kernel" -m lots
+expect "bad max-vfds" 2 "expected a positive number" -- -n -k "$kernel" --max-vfds 0
+expect "missing default compositor socket is a note" 0 "no compositor socket at $tmp/none" -- \
+	-n -k "$kernel"
+long=$(head -c 3000 /dev/zero | tr '\0' x)
+expect "guest command too long" 2 "too long\|kernel takes" -- -n -k "$kernel" -- echo "$long"
+
+# Accel detection, with /proc/cpuinfo and /dev/kvm stand-ins.
+printf 'flags\t\t: fpu sse2 hypervisor\n' >"$tmp/cpu-novirt"
+printf 'flags\t\t: fpu vmx sse2\n' >"$tmp/cpu-vmx"
+WLVM_CPUINFO=$tmp/cpu-novirt expect "auto without vmx/svm is tcg" 0 \
+	"accel: tcg (no vmx/svm flag" -- -n -k "$kernel"
+WLVM_CPUINFO=$tmp/cpu-vmx WLVM_KVM_DEVICE=$tmp/none expect "auto without /dev/kvm is tcg" 0 \
+	"accel: tcg (cannot open /dev/kvm" -- -n -k "$kernel"
+WLVM_CPUINFO=$tmp/cpu-vmx WLVM_KVM_DEVICE=/dev/null expect "auto with a /dev/kvm that is not KVM is tcg" 0 \
+	"accel: tcg (/dev/kvm does not answer as KVM)" -- -n -k "$kernel"
+WLVM_CPUINFO=$tmp/cpu-novirt expect "--accel kvm where KVM does not work" 2 \
+	"KVM is not usable here" -- -n -k "$kernel" --accel kvm
+expect "--accel tcg" 0 "-accel tcg" -- -n -k "$kernel" --accel tcg
+
+# The command line it would run.
+out=$(WLVM_CPUINFO=$tmp/cpu-novirt "$wlvm" -n -k "$kernel" -m 1G --wayland-sock "$tmp/wl,0" \
+	--wayland-sock "cam=$tmp/cam" --wl-memfd --no-shmem --max-vfds 99 -d "$tmp/plain" \
+	-- sh -c "echo it's ok" 2>/dev/null)
+check() { printf '%s\n' "$out" | grep -q -- "$2" && tap_ok "$1" || { tap_fail "$1"; echo "# $out"; }; }
+check "unnamed socket, comma doubled" "sock=$tmp/wl,,0"
+check "named socket" "named-socks=cam=$tmp/cam"
+check "memfd server on" "memfd-server=on"
+check "USE_SHMEM off" "use-shmem=off"
+check "vfd limit" "max-vfds=99"
+check "firmware path" "-L /usr/share/seabios -L /usr/share/qemu"
+check "serial console on stdio" "-serial stdio"
+check "disk as virtio-blk" "virtio-blk-pci,drive=disk0"
+check "memory" "-m 1G"
+b64=$(printf '%s\n' "$out" | sed -n 's/.*wlvm\.cmd=\([A-Za-z0-9+/=]*\).*/\1/p')
+cmd=$(printf '%s' "$b64" | base64 -d 2>/dev/null)
+if [ "$cmd" = "'sh' '-c' 'echo it'\\''s ok'" ]; then
+	tap_ok "guest command as wlvm.cmd=base64 of a quoted sh command line"
+else
+	tap_fail "guest command: got [$cmd]"
+fi
+if [ "$(sh -c "set -- $cmd; printf '%s|' \"\$@\"")" = "sh|-c|echo it's ok|" ]; then
+	tap_ok "guest command decodes to the original words"
+else
+	tap_fail "guest command words"
+fi
+
+# The default kernel is the newest /boot/vmlinuz-*, booted through PVH.
+newest=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n1)
+if [ -n "$newest" ]; then
+	out=$(VIRTWL_CACHE=$tmp/cache "$wlvm" -n 2>/dev/null)
+	check "default kernel through PVH from the cache" \
+		"-kernel $tmp/cache/vmlinux/$(basename "$newest")-"
+else
+	tap_skip "default kernel" "no /boot/vmlinuz-* installed"
+fi
+tap_done

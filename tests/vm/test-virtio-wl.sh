@@ -1,0 +1,65 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# VM test of the virtio_wl transport: boots the test initramfs (busybox,
+# Debian's virtio modules, virtio_wl.ko, wl-guest-test) once with wlvm
+# under TCG, next to the host test peer, and reports every subtest the
+# guest ran (tests/vm/init.sh runs them with and without USE_SHMEM).
+# Prints SKIP when wlvm or its QEMU is missing.
+set -u
+top=${VIRTWL_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=${VIRTWL_BUILD:-$top/build}
+. "$top/tests/lib.sh"
+. "$top/tests/vm/vm-lib.sh"
+
+if [ ! -f "$vm_initrd" ] || [ ! -x "$vm_peer" ]; then
+	tap_fail "virtio_wl VM test programs are built (make check-programs)"
+	tap_done
+	exit 1
+fi
+if ! vm_start_peer; then
+	tap_fail "host test peer starts"
+	tap_done
+	exit 1
+fi
+if ! why=$(vm_check); then
+	tap_skip "virtio_wl VM tests" "$why"
+	tap_done
+	exit 0
+fi
+
+log=$vm_tmp/console.log
+t0=$(date +%s)
+vm_boot "$log" --accel tcg --append "quiet wltest=check wltest.cycles=${VIRTWL_VM_CYCLES:-10000}"
+status=$?
+tap_diag "VM ran $(($(date +%s) - t0)) s, exit status $status"
+
+tr -d '\r' <"$log" >"$log.txt"
+while IFS= read -r line; do
+	case $line in
+	"@@TAP ok "*) tap_ok "${line#@@TAP ok }" ;;
+	"@@TAP not ok "*) tap_fail "${line#@@TAP not ok }" ;;
+	"@@DIAG "* | "@@DMESG "*) tap_diag "${line#@@* }" ;;
+	esac
+done <"$log.txt"
+
+# Every guest run announces how many subtests it has: none may go missing.
+grep '^@@PLAN ' "$log.txt" | while read -r _ tag n; do
+	got=$(grep -cE "^@@TAP (not )?ok $tag/" "$log.txt")
+	if [ "$got" -ne "$n" ]; then
+		echo "not ok - $tag: $got of $n subtests reported"
+	fi
+done >"$vm_tmp/plan"
+if [ -s "$vm_tmp/plan" ]; then
+	while IFS= read -r l; do tap_fail "${l#not ok - }"; done <"$vm_tmp/plan"
+fi
+if grep -q '^@@DONE' "$log.txt"; then
+	tap_ok "guest ran every subtest and powered off"
+else
+	tap_fail "guest ran every subtest and powered off (exit status $status)"
+	tail -40 "$log.txt" | sed 's/^/# console: /'
+fi
+if [ -s "$vm_tmp/peer.log" ]; then
+	sed 's/^/# peer: /' "$vm_tmp/peer.log"
+fi
+tap_done

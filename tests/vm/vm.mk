@@ -1,0 +1,29 @@
+# SPDX-License-Identifier: MIT
+#
+# VM tests and benchmarks of the virtio_wl transport: the in-guest test
+# program (static, built with the host's compiler), the host test peer,
+# the test initramfs (rootfs/mkinitramfs.sh: busybox, Debian's virtio
+# modules, virtio_wl.ko, the test program) and the native comparison
+# benchmark.
+
+VM_GUEST_TEST := $(BUILD)/vm/wl-guest-test
+VM_INITRD := $(BUILD)/vm/wltest-initramfs.cpio.gz
+
+$(VM_GUEST_TEST): tests/vm/wl-guest-test.c tests/vm/wl-test-proto.h \
+		driver/include/uapi/linux/virtwl.h
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(CFLAGS) -static -pthread -o $@ $<
+
+$(eval $(call c_program,tests/vm/wl-test-peer,tests/vm/wl-test-peer.c))
+$(eval $(call c_program,tests/bench/wl-native-bench,tests/bench/wl-native-bench.c))
+
+$(VM_INITRD): $(DRIVER_KO) $(VM_GUEST_TEST) tests/vm/init.sh rootfs/mkinitramfs.sh
+	@mkdir -p $(@D)
+	rootfs/mkinitramfs.sh -o $@ -k $(KVER) -m virtio_pci -m $(DRIVER_KO) \
+		-f $(VM_GUEST_TEST):/bin/wl-guest-test -i tests/vm/init.sh
+
+CHECK_PROGRAMS += $(VM_INITRD)
+TESTS_vm += tests/vm/test-virtio-wl.sh
+BENCHES += tests/bench/vm-virtio-wl.sh
+# The initramfs builder itself (boots nothing).
+TESTS_unit += tests/unit/test-mkinitramfs.sh

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/* The X11 window manager's state, shared by xwm.c and selection.c. */
+#ifndef WLNEST_XWM_H
+#define WLNEST_XWM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <wayland-server-core.h>
+#include <xcb/xcb.h>
+
+#include "xwm-props.h"
+
+struct nest_client;
+struct nest_object;
+struct nest_xwayland;
+
+enum xwm_atom {
+	ATOM_WM_PROTOCOLS,
+	ATOM_WM_DELETE_WINDOW,
+	ATOM_WM_TAKE_FOCUS,
+	ATOM_WM_STATE,
+	ATOM_WM_CHANGE_STATE,
+	ATOM_WM_S0,
+	ATOM_WM_CLASS,
+	ATOM_WM_NAME,
+	ATOM_WM_NORMAL_HINTS,
+	ATOM_WM_TRANSIENT_FOR,
+	ATOM_WL_SURFACE_ID,
+	ATOM_UTF8_STRING,
+	ATOM_NET_WM_NAME,
+	ATOM_NET_SUPPORTED,
+	ATOM_NET_SUPPORTING_WM_CHECK,
+	ATOM_NET_ACTIVE_WINDOW,
+	ATOM_NET_CLIENT_LIST,
+	ATOM_NET_WM_STATE,
+	ATOM_NET_WM_STATE_FULLSCREEN,
+	ATOM_NET_WM_STATE_MAXIMIZED_VERT,
+	ATOM_NET_WM_STATE_MAXIMIZED_HORZ,
+	ATOM_NET_WM_STATE_FOCUSED,
+	ATOM_NET_WM_STATE_HIDDEN,
+	ATOM_NET_WM_MOVERESIZE,
+	ATOM_NET_WM_WINDOW_TYPE,
+	ATOM_NET_WM_WINDOW_TYPE_DIALOG,
+	ATOM_NET_WM_PID,
+	ATOM_NET_FRAME_EXTENTS,
+	ATOM_NET_WM_CM_S0,
+	ATOM_NET_NUMBER_OF_DESKTOPS,
+	ATOM_NET_CURRENT_DESKTOP,
+	ATOM_MOTIF_WM_HINTS,
+	ATOM_CLIPBOARD,
+	ATOM_PRIMARY,
+	ATOM_TARGETS,
+	ATOM_TIMESTAMP,
+	ATOM_INCR,
+	ATOM_TEXT,
+	ATOM_STRING,
+	ATOM_TEXT_PLAIN_UTF8,
+	ATOM_TEXT_PLAIN,
+	ATOM_WLNEST_SELECTION,
+	ATOM_CLIPBOARD_MANAGER,
+	ATOM_COUNT
+};
+
+struct xwm;
+
+struct xwm_window {
+	struct wl_list link;		/* xwm.windows, newest first */
+	struct xwm *wm;
+	xcb_window_t id;
+	int16_t x, y;
+	uint16_t width, height;
+	bool override_redirect;
+	bool managed;			/* went through MapRequest */
+	bool mapped;
+	uint32_t surface_id;		/* from WL_SURFACE_ID, 0 if none yet */
+	struct nest_object *surface;	/* Xwayland's wl_surface for it */
+
+	/* from its properties */
+	char *title;
+	char *app_id;
+	struct xwm_size_hints size_hints;
+	xcb_window_t transient_for;
+	bool delete_window, take_focus;
+	bool dialog;
+	bool decorations;
+	bool fullscreen, maximized;
+
+	struct {
+		struct xdg_surface *xdg_surface;
+		struct xdg_toplevel *toplevel;
+		struct zxdg_toplevel_decoration_v1 *decoration;
+		struct wl_subsurface *subsurface;
+		struct xwm_window *subsurface_parent;
+		bool configured;
+		int32_t pending_width, pending_height;
+		bool pending_fullscreen, pending_maximized, pending_activated;
+	} host;
+};
+
+struct xwm_selection;
+
+struct xwm {
+	struct nest_xwayland *xw;
+	xcb_connection_t *conn;
+	xcb_screen_t *screen;
+	struct wl_event_source *source;
+	xcb_atom_t atoms[ATOM_COUNT];
+	xcb_window_t wm_window;
+	struct wl_list windows;		/* struct xwm_window */
+	struct xwm_window *focus;
+	uint32_t button_serial;		/* latest host button press */
+	bool have_button_serial;
+	uint32_t input_serial;		/* latest host input event */
+	bool have_input_serial;
+
+	struct nest_client *nc;		/* Xwayland's, NULL once gone */
+	struct {
+		struct xdg_wm_base *wm_base;
+		struct wl_subcompositor *subcompositor;
+		struct wl_seat *seat;
+		struct zxdg_decoration_manager_v1 *decoration_manager;
+	} host;
+
+	struct xwm_selection *clipboard;
+	struct xwm_selection *primary;
+	uint8_t xfixes_event_base;
+};
+
+void xwm_flush(struct xwm *wm);
+
+/* selection.c */
+void xwm_selection_init(struct xwm *wm);
+void xwm_selection_finish(struct xwm *wm);
+void xwm_selection_host_release(struct xwm *wm);
+void xwm_selection_input_serial(struct xwm *wm);
+bool xwm_selection_handle_event(struct xwm *wm, xcb_generic_event_t *event);
+
+#endif
