@@ -147,10 +147,18 @@ for damage in full square; do
 	if [ -x "$WLNEST" ]; then
 		for mode in passthrough copy; do
 			best=""
+			best_copied=""
+			best_commits=""
 			for i in $(seq "$REPEAT"); do
-				nest_run $mode $damage "$SECS" && best=$(better "$best" "$line")
+				nest_run $mode $damage "$SECS" || continue
+				[ "$(better "$best" "$line")" = "$line" ] || continue
+				best=$line
+				best_copied=$copied
+				best_commits=$commits
 			done
 			line=$best
+			copied=$best_copied
+			commits=$best_commits
 			if [ -n "$line" ]; then
 				per=-
 				if [ $mode = copy ]; then
