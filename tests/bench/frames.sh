@@ -232,6 +232,12 @@ awk '
 			printf "  passthrough frames/s >= 0.95x native (full damage): %.2fx  %s\n", r, (r >= 0.95 ? "met" : "NOT met")
 			r = fps["wlnest-passthrough square"] / fps["native square"]
 			printf "  passthrough frames/s >= 0.95x native (64x64 damage): %.2fx  %s\n", r, (r >= 0.95 ? "met" : "NOT met")
+			# the same target seen through CPU time, which other load on a
+			# shared machine disturbs far less than wall-clock frames/s
+			r = cpu["native full"] / cpu[k]
+			printf "  (by CPU per frame: native/passthrough = %.2f full, ", r
+			r = cpu["native square"] / cpu["wlnest-passthrough square"]
+			printf "%.2f 64x64; >= 0.95 meets the target)\n", r
 		} else print "  passthrough vs native: not measured"
 		k = "wlnest-copy full"
 		if (cpu[k] != "" && cpu[k] != "-" && cpu["wlnest-passthrough full"] != "-") {
