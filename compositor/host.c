@@ -7,6 +7,7 @@
  * connection means the host is gone, and every client goes with it.
  */
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -414,7 +415,6 @@ client_host_event(int fd, uint32_t mask, void *data)
 			wl_event_source_fd_update(nc->host.source,
 						  WL_EVENT_READABLE);
 			nc->host.writable_armed = false;
-			nest_release_held(nc);
 		} else if (errno != EAGAIN) {
 			client_host_failed(nc);
 			return 0;
@@ -426,6 +426,27 @@ client_host_event(int fd, uint32_t mask, void *data)
 			client_host_failed(nc);
 	}
 	return 0;
+}
+
+/*
+ * Takes in whatever the host has already sent this client, without
+ * waiting; a failure is left for the connection's own handler to find.
+ */
+void
+nest_client_peek_host(struct nest_client *nc)
+{
+	struct wl_display *display = nc->host.display;
+	struct pollfd pfd = { .fd = wl_display_get_fd(display), .events = POLLIN };
+
+	if (nc->doomed || wl_display_get_error(display))
+		return;
+	if (wl_display_prepare_read(display) == 0) {
+		if (poll(&pfd, 1, 0) == 1)
+			wl_display_read_events(display);
+		else
+			wl_display_cancel_read(display);
+	}
+	wl_display_dispatch_pending(display);
 }
 
 bool
@@ -482,7 +503,6 @@ client_free(void *data)
 {
 	struct nest_client *nc = data;
 
-	nest_held_releases_finish(nc);
 	if (nc->host.shm)
 		wl_shm_destroy(nc->host.shm);
 	if (nc->host.registry)

@@ -51,6 +51,9 @@ struct host_buffer {
 	bool busy;			/* attached, not yet released */
 	uint64_t last_used;
 	pixman_region32_t stale;
+	/* the guest buffer copied into it, released with it */
+	struct wl_resource *guest;
+	struct wl_listener guest_destroy;
 };
 
 struct surface {
@@ -97,63 +100,27 @@ copy_mode(struct nest_object *object)
 	return object->client->nest->shm_mode == NEST_SHM_COPY;
 }
 
-struct held_release {
-	struct wl_list link;		/* nest_client.held_releases */
-	struct wl_resource *buffer;
-	struct wl_listener destroy;
-};
-
+/* The guest buffer whose pixels hb holds may be reused now. */
 static void
-held_release_free(struct held_release *h)
+release_guest(struct host_buffer *hb)
 {
-	wl_list_remove(&h->link);
-	wl_list_remove(&h->destroy.link);
-	free(h);
-}
-
-static void
-held_buffer_destroyed(struct wl_listener *listener, void *data)
-{
-	struct held_release *h = wl_container_of(listener, h, destroy);
-
-	held_release_free(h);
-}
-
-static void
-hold_release(struct nest_client *nc, struct wl_resource *buffer)
-{
-	struct held_release *h = calloc(1, sizeof(*h));
-
-	if (!h) {
-		wl_buffer_send_release(buffer);
+	if (!hb->guest)
 		return;
-	}
-	h->buffer = buffer;
-	h->destroy.notify = held_buffer_destroyed;
-	wl_resource_add_destroy_listener(buffer, &h->destroy);
-	wl_list_insert(nc->held_releases.prev, &h->link);
+	wl_list_remove(&hb->guest_destroy.link);
+	wl_list_init(&hb->guest_destroy.link);
+	if (!hb->surface->object->client->display_gone)
+		wl_buffer_send_release(hb->guest);
+	hb->guest = NULL;
 }
 
-void
-nest_release_held(struct nest_client *nc)
+static void
+guest_buffer_destroyed(struct wl_listener *listener, void *data)
 {
-	struct held_release *h, *tmp;
+	struct host_buffer *hb = wl_container_of(listener, hb, guest_destroy);
 
-	if (nc->display_gone || nc->host.writable_armed)
-		return;
-	wl_list_for_each_safe (h, tmp, &nc->held_releases, link) {
-		wl_buffer_send_release(h->buffer);
-		held_release_free(h);
-	}
-}
-
-void
-nest_held_releases_finish(struct nest_client *nc)
-{
-	struct held_release *h, *tmp;
-
-	wl_list_for_each_safe (h, tmp, &nc->held_releases, link)
-		held_release_free(h);
+	wl_list_remove(&hb->guest_destroy.link);
+	wl_list_init(&hb->guest_destroy.link);
+	hb->guest = NULL;
 }
 
 static void
@@ -162,7 +129,7 @@ host_buffer_release(void *data, struct wl_buffer *wl_buffer)
 	struct host_buffer *hb = data;
 
 	hb->busy = false;
-	nest_release_held(hb->surface->object->client);
+	release_guest(hb);
 }
 
 static const struct wl_buffer_listener host_buffer_listener = {
@@ -172,6 +139,7 @@ static const struct wl_buffer_listener host_buffer_listener = {
 static void
 host_buffer_finish(struct host_buffer *hb)
 {
+	release_guest(hb);
 	if (hb->buffer)
 		wl_buffer_destroy(hb->buffer);
 	if (hb->data)
@@ -222,6 +190,8 @@ host_buffer_init(struct surface *s, struct host_buffer *hb)
 	wl_shm_pool_destroy(pool);
 	close(fd);
 	wl_buffer_add_listener(hb->buffer, &host_buffer_listener, hb);
+	wl_list_init(&hb->guest_destroy.link);
+	hb->guest_destroy.notify = guest_buffer_destroyed;
 	pixman_region32_init_rect(&hb->stale, 0, 0, (unsigned)s->layout.width,
 				  (unsigned)s->layout.height);
 	nest->stats.host_buffers++;
@@ -242,6 +212,22 @@ region_area(pixman_region32_t *region)
 	return area;
 }
 
+static struct host_buffer *
+ring_pick_free(struct surface *s)
+{
+	struct host_buffer *best = NULL;
+
+	for (int i = 0; i < s->ring_count; i++) {
+		struct host_buffer *hb = &s->ring[i];
+
+		if (hb->busy)
+			continue;
+		if (!best || region_area(&hb->stale) < region_area(&best->stale))
+			best = hb;
+	}
+	return best;
+}
+
 /*
  * A host buffer to write the next frame into: a free one that lacks the
  * fewest pixels (with a host that releases at once, the one just shown:
@@ -251,7 +237,7 @@ region_area(pixman_region32_t *region)
 static struct host_buffer *
 ring_get(struct surface *s, struct nest_shm_buffer *buffer)
 {
-	struct host_buffer *best = NULL;
+	struct host_buffer *best;
 
 	if (s->layout.width != buffer->width ||
 	    s->layout.height != buffer->height ||
@@ -263,13 +249,12 @@ ring_get(struct surface *s, struct nest_shm_buffer *buffer)
 		s->layout.stride = buffer->stride;
 		s->layout.format = buffer->format;
 	}
-	for (int i = 0; i < s->ring_count; i++) {
-		struct host_buffer *hb = &s->ring[i];
-
-		if (hb->busy)
-			continue;
-		if (!best || region_area(&hb->stale) < region_area(&best->stale))
-			best = hb;
+	best = ring_pick_free(s);
+	if (!best && s->ring_count >= 2) {
+		/* The host may have released one already: look before adding
+		 * a buffer, which would make every copy catch up on more. */
+		nest_client_peek_host(s->object->client);
+		best = ring_pick_free(s);
 	}
 	if (best)
 		return best;
@@ -341,24 +326,18 @@ geometry_for(struct surface *s, struct nest_shm_buffer *buffer,
 }
 
 /*
- * The guest may reuse its buffer at once while the host keeps up: a host
- * buffer is still free for the next frame and the host connection is not
- * backed up.  Otherwise the release waits, and a client that commits as
- * fast as buffers come back is held to the host's pace instead of
- * flooding a host connection that would then fail.
+ * The guest's buffer is released when the host releases the copy: a
+ * client is paced by the host as it would be without wlnest, and a
+ * client committing as fast as buffers come back cannot flood the host
+ * connection.  Pacing also keeps few host buffers in use, so each copy has
+ * little damage to catch up on.
  */
 static void
-release_or_hold(struct surface *s, struct wl_resource *buffer)
+hold_guest(struct host_buffer *hb, struct wl_resource *buffer)
 {
-	struct nest_client *nc = s->object->client;
-	bool spare = s->ring_count < RING_MAX;
-
-	for (int i = 0; i < s->ring_count && !spare; i++)
-		spare = !s->ring[i].busy;
-	if (spare && !nc->host.writable_armed && wl_list_empty(&nc->held_releases))
-		wl_buffer_send_release(buffer);
-	else
-		hold_release(nc, buffer);
+	release_guest(hb);	/* only if the host never gave hb back */
+	hb->guest = buffer;
+	wl_resource_add_destroy_listener(buffer, &hb->guest_destroy);
 }
 
 /*
@@ -411,7 +390,7 @@ commit_shm_buffer(struct surface *s, struct nest_shm_buffer *buffer)
 	hb->busy = true;
 	hb->last_used = ++s->serial;
 	nest->stats.commits++;
-	release_or_hold(s, buffer->resource);
+	hold_guest(hb, buffer->resource);
 	wl_surface_attach((struct wl_surface *)s->object->host.proxy,
 			  hb->buffer, s->pending.dx, s->pending.dy);
 	return true;

@@ -106,22 +106,37 @@ relay_flush(struct relay *r)
 	return !r->eof;
 }
 
-/* Reads only while nothing waits to be written: memory stays bounded. */
-static void
+/*
+ * Reads only while nothing waits to be written: memory stays bounded.
+ * The read side is taken out of the loop meanwhile, not just masked: a
+ * hung-up pipe is reported whatever the mask, and would be read over the
+ * bytes still waiting.
+ */
+static bool
 relay_update(struct relay *r)
 {
 	bool want_write = r->offset < r->length;
 
-	if (want_write && !r->to_source)
-		r->to_source = wl_event_loop_add_fd(r->loop, r->to,
-						    WL_EVENT_WRITABLE,
-						    relay_writable, r);
-	else if (!want_write && r->to_source) {
+	if (want_write) {
+		if (r->from_source) {
+			wl_event_source_remove(r->from_source);
+			r->from_source = NULL;
+		}
+		if (!r->to_source)
+			r->to_source = wl_event_loop_add_fd(r->loop, r->to,
+							    WL_EVENT_WRITABLE,
+							    relay_writable, r);
+		return r->to_source != NULL;
+	}
+	if (r->to_source) {
 		wl_event_source_remove(r->to_source);
 		r->to_source = NULL;
 	}
-	wl_event_source_fd_update(r->from_source,
-				  want_write ? 0 : WL_EVENT_READABLE);
+	if (!r->from_source)
+		r->from_source = wl_event_loop_add_fd(r->loop, r->from,
+						      WL_EVENT_READABLE,
+						      relay_readable, r);
+	return r->from_source != NULL;
 }
 
 static int
@@ -137,11 +152,8 @@ relay_readable(int fd, uint32_t mask, void *data)
 	else
 		r->length = (size_t)n;
 	r->offset = 0;
-	if (!relay_flush(r)) {
+	if (!relay_flush(r) || !relay_update(r))
 		relay_destroy(r);
-		return 0;
-	}
-	relay_update(r);
 	return 0;
 }
 
@@ -150,11 +162,8 @@ relay_writable(int fd, uint32_t mask, void *data)
 {
 	struct relay *r = data;
 
-	if (!relay_flush(r)) {
+	if (!relay_flush(r) || !relay_update(r))
 		relay_destroy(r);
-		return 0;
-	}
-	relay_update(r);
 	return 0;
 }
 

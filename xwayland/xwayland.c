@@ -222,8 +222,10 @@ start_xwayland(struct nest_xwayland *xw)
 			 xw->abstract_fd);
 		setenv("WAYLAND_SOCKET", wl_fd, 1);
 		unsetenv("WAYLAND_DISPLAY");
+		/* -shm: wl_shm buffers, which need no GPU and which the
+		 * copy path of virtwl handles */
 		execlp(nest_xwayland_path, "Xwayland", xw->display_name,
-		       "-rootless", "-terminate", "-listenfd", unix_fd,
+		       "-rootless", "-shm", "-terminate", "-listenfd", unix_fd,
 		       "-listenfd", abstract_fd, "-wm", wm_fd, "-displayfd",
 		       ready_fd, "-nolisten", "tcp", (char *)NULL);
 		fprintf(stderr, "wlnest: cannot run %s: %s\n",

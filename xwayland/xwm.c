@@ -755,9 +755,14 @@ handle_map_request(struct xwm *wm, xcb_map_request_event_t *ev)
 {
 	struct xwm_window *w = window_find(wm, ev->window);
 	uint32_t extents[4] = { 0, 0, 0, 0 };
+	uint32_t no_border = 0;
 
 	if (!w)
 		return;
+	/* The host frames the window: an X border would make its surface
+	 * larger than the size the host asked for. */
+	xcb_configure_window(wm->conn, w->id, XCB_CONFIG_WINDOW_BORDER_WIDTH,
+			     &no_border);
 	read_all_properties(w);
 	w->managed = true;
 	write_wm_state(w, ICCCM_NORMAL_STATE);

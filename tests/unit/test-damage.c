@@ -272,8 +272,12 @@ check_copy(const struct nest_format *format, int width, int height,
 					inside = true;
 			}
 			if (inside) {
+				uint8_t want = src[(size_t)y * src_stride + byte] |
+					       (uint8_t)(format->unused_bits >>
+							 (8 * (byte % 4)));
+
 				assert_int_equal(dst[(size_t)y * dst_stride + byte],
-						 src[(size_t)y * src_stride + byte]);
+						 want);
 				expected++;
 			} else {
 				assert_int_equal(dst[(size_t)y * dst_stride + byte],
@@ -292,6 +296,8 @@ copy_odd_sizes_strides_formats(void **state)
 {
 	static const uint32_t codes[] = {
 		0,				/* ARGB8888 */
+		1,				/* XRGB8888: X bits set */
+		0x34325852,			/* RGBX8888: X bits set */
 		0x36314752,			/* RGB565 */
 		0x34324752,			/* RGB888: 3 bytes */
 		0x20203852,			/* R8 */
