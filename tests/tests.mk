@@ -28,3 +28,52 @@ include tests/vm/vm.mk
 
 .PHONY: check-programs
 check-programs: $(ALL_PROGRAMS) $(CHECK_PROGRAMS)
+
+# ---- host test infrastructure, test clients, tools, integration, bench ----
+# Test clients see the generated protocol headers; their objects wait for
+# them.  They are built plain only (the wlnest under test is what runs
+# sanitized), so they do not go through c_program.
+TEST_CLIENT_CFLAGS := $(BASE_CFLAGS) $(OPT_CFLAGS) -Itests/clients
+
+# $(call test_tool,NAME,SOURCES,PKGS,EXTRA_LIBS) builds $(BUILD)/tests/NAME.
+define test_tool
+$(BUILD)/tests/$(1): $(2) $$(filter %.h,$$(wildcard tests/clients/*.h)) | $$(PROTOCOL_HEADERS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(TEST_CLIENT_CFLAGS) $$(call pkgcflags,$(3)) $$(CFLAGS) $$(LDFLAGS) \
+		-Wno-missing-prototypes -o $$@ $(2) $$(call pkglibs,$(3)) $(4)
+CHECK_PROGRAMS += $(BUILD)/tests/$(1)
+endef
+
+proto_c = $(BUILD)/gen/$(1)-protocol.c
+
+$(eval $(call test_tool,pixcheck,tests/tools/pixcheck.c,libpng))
+$(eval $(call test_tool,solid,tests/clients/solid.c $(call proto_c,xdg-shell) \
+	$(call proto_c,viewporter),wayland-client))
+
+# The weston seat module is pinned to weston 10: it declares libweston's
+# private prototypes itself, and those changed in later releases.
+$(BUILD)/tests/weston-inject.so: tests/host/weston-inject.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) -fPIC -shared \
+		$(call pkgcflags,libweston-10 wayland-server) $(CFLAGS) $(LDFLAGS) \
+		-o $@ $< $(call pkglibs,libweston-10 wayland-server)
+CHECK_PROGRAMS += $(BUILD)/tests/weston-inject.so
+$(eval $(call test_tool,vkbd,tests/host/vkbd.c,wayland-client xkbcommon))
+$(eval $(call test_tool,clip,tests/clients/clip.c $(call proto_c,xdg-shell) \
+	$(call proto_c,primary-selection-unstable-v1),wayland-client))
+$(eval $(call test_tool,rogue,tests/clients/rogue.c $(call proto_c,xdg-shell),wayland-client))
+$(eval $(call test_tool,churn,tests/clients/churn.c $(call proto_c,xdg-shell),wayland-client))
+
+# Integration tests: wlnest in front of headless weston and sway.  Each runs
+# twice: against the plain wlnest and (san:) against the ASan+UBSan one.
+INTEGRATION_SCRIPTS := $(sort $(wildcard tests/integration/*.sh))
+TESTS_integration += $(foreach t,$(INTEGRATION_SCRIPTS),$(t) san:$(t))
+
+# Benchmarks (make bench): tests/bench/run.sh runs every BENCHES entry.
+$(eval $(call test_tool,nullhost,tests/bench/nullhost.c $(call proto_c,xdg-shell),wayland-server))
+$(eval $(call test_tool,framebench,tests/bench/framebench.c $(call proto_c,xdg-shell),wayland-client))
+BENCHES += tests/bench/frames.sh
+
+# Prerequisites are expanded where a rule is read, and check-programs is
+# declared above the test tools: list them again here (keep this last).
+check-programs: $(CHECK_PROGRAMS)

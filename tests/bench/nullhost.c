@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: MIT
+/*
+ * nullhost: the cheapest possible host compositor, so that benchmarks
+ * measure the path in front of it and not the compositor.  It offers
+ * wl_compositor (v4), wl_shm (libwayland's) and xdg_wm_base (v1), sends one
+ * configure per toplevel, and on every commit releases the attached buffer
+ * and fires the frame callbacks at once.  It never reads a pixel.
+ *
+ *   nullhost SOCKET      (a name in $XDG_RUNTIME_DIR or an absolute path;
+ *                         prints "nullhost: ready" once listening)
+ * SIGTERM/SIGINT end it; it then prints "nullhost: commits=N".
+ */
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wayland-server.h>
+#include "xdg-shell-server-protocol.h"
+
+struct null_surface {
+	struct wl_resource *resource;
+	struct wl_resource *pending_buffer;
+	struct wl_listener pending_buffer_destroy;
+	struct wl_list frames; /* wl_resource links of wl_callbacks */
+	struct wl_list committed_frames;
+};
+
+static unsigned long commits;
+
+static void resource_destroy(struct wl_client *c, struct wl_resource *r)
+{
+	wl_resource_destroy(r);
+}
+
+static void pending_buffer_gone(struct wl_listener *l, void *data)
+{
+	struct null_surface *s = wl_container_of(l, s, pending_buffer_destroy);
+
+	s->pending_buffer = NULL;
+	wl_list_remove(&s->pending_buffer_destroy.link);
+	wl_list_init(&s->pending_buffer_destroy.link);
+}
+
+static void surface_attach(struct wl_client *c, struct wl_resource *r,
+			   struct wl_resource *buffer, int32_t x, int32_t y)
+{
+	struct null_surface *s = wl_resource_get_user_data(r);
+
+	wl_list_remove(&s->pending_buffer_destroy.link);
+	wl_list_init(&s->pending_buffer_destroy.link);
+	s->pending_buffer = buffer;
+	if (buffer)
+		wl_resource_add_destroy_listener(buffer, &s->pending_buffer_destroy);
+}
+
+static void surface_damage(struct wl_client *c, struct wl_resource *r, int32_t x,
+			   int32_t y, int32_t w, int32_t h)
+{
+}
+
+static void callback_unlink(struct wl_resource *r)
+{
+	wl_list_remove(wl_resource_get_link(r));
+}
+
+static void surface_frame(struct wl_client *c, struct wl_resource *r, uint32_t id)
+{
+	struct null_surface *s = wl_resource_get_user_data(r);
+	struct wl_resource *cb = wl_resource_create(c, &wl_callback_interface, 1, id);
+
+	if (!cb) {
+		wl_client_post_no_memory(c);
+		return;
+	}
+	wl_resource_set_implementation(cb, NULL, NULL, callback_unlink);
+	wl_list_insert(s->frames.prev, wl_resource_get_link(cb));
+}
+
+static void surface_set_region(struct wl_client *c, struct wl_resource *r,
+			       struct wl_resource *region)
+{
+}
+
+static void surface_commit(struct wl_client *c, struct wl_resource *r)
+{
+	struct null_surface *s = wl_resource_get_user_data(r);
+	struct wl_resource *cb, *tmp;
+
+	commits++;
+	if (s->pending_buffer) {
+		wl_buffer_send_release(s->pending_buffer);
+		wl_list_remove(&s->pending_buffer_destroy.link);
+		wl_list_init(&s->pending_buffer_destroy.link);
+		s->pending_buffer = NULL;
+	}
+	wl_resource_for_each_safe(cb, tmp, &s->frames) {
+		wl_callback_send_done(cb, 0);
+		wl_resource_destroy(cb);
+	}
+}
+
+static void surface_set_transform(struct wl_client *c, struct wl_resource *r, int32_t t) {}
+static void surface_set_scale(struct wl_client *c, struct wl_resource *r, int32_t s) {}
+
+static const struct wl_surface_interface surface_impl = {
+	.destroy = resource_destroy,
+	.attach = surface_attach,
+	.damage = surface_damage,
+	.frame = surface_frame,
+	.set_opaque_region = surface_set_region,
+	.set_input_region = surface_set_region,
+	.commit = surface_commit,
+	.set_buffer_transform = surface_set_transform,
+	.set_buffer_scale = surface_set_scale,
+	.damage_buffer = surface_damage,
+};
+
+static void surface_free(struct wl_resource *r)
+{
+	struct null_surface *s = wl_resource_get_user_data(r);
+	struct wl_resource *cb, *tmp;
+
+	wl_resource_for_each_safe(cb, tmp, &s->frames)
+		wl_resource_destroy(cb);
+	wl_list_remove(&s->pending_buffer_destroy.link);
+	free(s);
+}
+
+static void region_op(struct wl_client *c, struct wl_resource *r, int32_t x, int32_t y,
+		      int32_t w, int32_t h)
+{
+}
+
+static const struct wl_region_interface region_impl = {
+	.destroy = resource_destroy, .add = region_op, .subtract = region_op,
+};
+
+static void compositor_create_surface(struct wl_client *c, struct wl_resource *r, uint32_t id)
+{
+	struct null_surface *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		wl_client_post_no_memory(c);
+		return;
+	}
+	s->resource = wl_resource_create(c, &wl_surface_interface,
+					 wl_resource_get_version(r), id);
+	if (!s->resource) {
+		free(s);
+		wl_client_post_no_memory(c);
+		return;
+	}
+	wl_list_init(&s->frames);
+	wl_list_init(&s->pending_buffer_destroy.link);
+	s->pending_buffer_destroy.notify = pending_buffer_gone;
+	wl_resource_set_implementation(s->resource, &surface_impl, s, surface_free);
+}
+
+static void compositor_create_region(struct wl_client *c, struct wl_resource *r, uint32_t id)
+{
+	struct wl_resource *region = wl_resource_create(c, &wl_region_interface, 1, id);
+
+	if (!region) {
+		wl_client_post_no_memory(c);
+		return;
+	}
+	wl_resource_set_implementation(region, &region_impl, NULL, NULL);
+}
+
+static const struct wl_compositor_interface compositor_impl = {
+	.create_surface = compositor_create_surface,
+	.create_region = compositor_create_region,
+};
+
+static void compositor_bind(struct wl_client *c, void *data, uint32_t version, uint32_t id)
+{
+	struct wl_resource *r = wl_resource_create(c, &wl_compositor_interface, version, id);
+
+	if (!r) {
+		wl_client_post_no_memory(c);
+		return;
+	}
+	wl_resource_set_implementation(r, &compositor_impl, NULL, NULL);
+}
+
+/* ---- xdg-shell: just enough for a toplevel to get its configure ---- */
+
+static void toplevel_set_parent(struct wl_client *c, struct wl_resource *r, struct wl_resource *p) {}
+static void toplevel_set_string(struct wl_client *c, struct wl_resource *r, const char *s) {}
+static void toplevel_show_menu(struct wl_client *c, struct wl_resource *r, struct wl_resource *seat,
+			       uint32_t serial, int32_t x, int32_t y) {}
+static void toplevel_move(struct wl_client *c, struct wl_resource *r, struct wl_resource *seat,
+			  uint32_t serial) {}
+static void toplevel_resize(struct wl_client *c, struct wl_resource *r, struct wl_resource *seat,
+			    uint32_t serial, uint32_t edges) {}
+static void toplevel_set_size(struct wl_client *c, struct wl_resource *r, int32_t w, int32_t h) {}
+static void toplevel_no_arg(struct wl_client *c, struct wl_resource *r) {}
+static void toplevel_set_fullscreen(struct wl_client *c, struct wl_resource *r,
+				    struct wl_resource *output) {}
+
+static const struct xdg_toplevel_interface toplevel_impl = {
+	.destroy = resource_destroy,
+	.set_parent = toplevel_set_parent,
+	.set_title = toplevel_set_string,
+	.set_app_id = toplevel_set_string,
+	.show_window_menu = toplevel_show_menu,
+	.move = toplevel_move,
+	.resize = toplevel_resize,
+	.set_max_size = toplevel_set_size,
+	.set_min_size = toplevel_set_size,
+	.set_maximized = toplevel_no_arg,
+	.unset_maximized = toplevel_no_arg,
+	.set_fullscreen = toplevel_set_fullscreen,
+	.unset_fullscreen = toplevel_no_arg,
+	.set_minimized = toplevel_no_arg,
+};
+
+static uint32_t next_serial = 1;
+
+static void xdg_surface_get_toplevel(struct wl_client *c, struct wl_resource *r, uint32_t id)
+{
+	struct wl_resource *t = wl_resource_create(c, &xdg_toplevel_interface,
+						   wl_resource_get_version(r), id);
+	struct wl_array states;
+
+	if (!t) {
+		wl_client_post_no_memory(c);
+		return;
+	}
+	wl_resource_set_implementation(t, &toplevel_impl, NULL, NULL);
+	wl_array_init(&states);
+	xdg_toplevel_send_configure(t, 0, 0, &states);
+	wl_array_release(&states);
+	xdg_surface_send_configure(r, next_serial++);
+}
+
+static void xdg_surface_get_popup(struct wl_client *c, struct wl_resource *r, uint32_t id,
+				  struct wl_resource *parent, struct wl_resource *positioner)
+{
+	wl_resource_post_error(r, XDG_WM_BASE_ERROR_INVALID_POPUP_PARENT,
+			       "nullhost has no popups");
+}
+
+static void xdg_surface_set_geometry(struct wl_client *c, struct wl_resource *r, int32_t x,
+				     int32_t y, int32_t w, int32_t h) {}
+static void xdg_surface_ack(struct wl_client *c, struct wl_resource *r, uint32_t serial) {}
+
+static const struct xdg_surface_interface xdg_surface_impl = {
+	.destroy = resource_destroy,
+	.get_toplevel = xdg_surface_get_toplevel,
+	.get_popup = xdg_surface_get_popup,
+	.set_window_geometry = xdg_surface_set_geometry,
+	.ack_configure = xdg_surface_ack,
+};
+
+static void positioner_int2(struct wl_client *c, struct wl_resource *r, int32_t a, int32_t b) {}
+static void positioner_rect(struct wl_client *c, struct wl_resource *r, int32_t x, int32_t y,
+			    int32_t w, int32_t h) {}
+static void positioner_uint(struct wl_client *c, struct wl_resource *r, uint32_t v) {}
+
+static const struct xdg_positioner_interface positioner_impl = {
+	.destroy = resource_destroy,
+	.set_size = positioner_int2,
+	.set_anchor_rect = positioner_rect,
+	.set_anchor = positioner_uint,
+	.set_gravity = positioner_uint,
+	.set_constraint_adjustment = positioner_uint,
+	.set_offset = positioner_int2,
+};
+
+static void wm_create_positioner(struct wl_client *c, struct wl_resource *r, uint32_t id)
+{
+	struct wl_resource *p = wl_resource_create(c, &xdg_positioner_interface,
+						   wl_resource_get_version(r), id);
+	if (!p) {
+		wl_client_post_no_memory(c);
+		return;
+	}
+	wl_resource_set_implementation(p, &positioner_impl, NULL, NULL);
+}
+
+static void wm_get_xdg_surface(struct wl_client *c, struct wl_resource *r, uint32_t id,
+			       struct wl_resource *surface)
+{
+	struct wl_resource *xs = wl_resource_create(c, &xdg_surface_interface,
+						    wl_resource_get_version(r), id);
+	if (!xs) {
+		wl_client_post_no_memory(c);
+		return;
+	}
+	wl_resource_set_implementation(xs, &xdg_surface_impl, NULL, NULL);
+}
+
+static void wm_pong(struct wl_client *c, struct wl_resource *r, uint32_t serial) {}
+
+static const struct xdg_wm_base_interface wm_impl = {
+	.destroy = resource_destroy,
+	.create_positioner = wm_create_positioner,
+	.get_xdg_surface = wm_get_xdg_surface,
+	.pong = wm_pong,
+};
+
+static void wm_bind(struct wl_client *c, void *data, uint32_t version, uint32_t id)
+{
+	struct wl_resource *r = wl_resource_create(c, &xdg_wm_base_interface, version, id);
+
+	if (!r) {
+		wl_client_post_no_memory(c);
+		return;
+	}
+	wl_resource_set_implementation(r, &wm_impl, NULL, NULL);
+}
+
+static int on_signal(int sig, void *data)
+{
+	wl_display_terminate(data);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct wl_display *display;
+	struct wl_event_loop *loop;
+	struct wl_event_source *sigs[2];
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: nullhost SOCKET\n");
+		return 1;
+	}
+	display = wl_display_create();
+	if (!display)
+		return 1;
+	if (wl_display_add_socket(display, argv[1]) < 0) {
+		fprintf(stderr, "nullhost: cannot listen on %s\n", argv[1]);
+		return 1;
+	}
+	if (!wl_global_create(display, &wl_compositor_interface, 4, NULL, compositor_bind) ||
+	    !wl_global_create(display, &xdg_wm_base_interface, 1, NULL, wm_bind) ||
+	    wl_display_init_shm(display) < 0)
+		return 1;
+	loop = wl_display_get_event_loop(display);
+	sigs[0] = wl_event_loop_add_signal(loop, SIGTERM, on_signal, display);
+	sigs[1] = wl_event_loop_add_signal(loop, SIGINT, on_signal, display);
+	fprintf(stderr, "nullhost: ready\n");
+	wl_display_run(display);
+	fprintf(stderr, "nullhost: commits=%lu\n", commits);
+	wl_event_source_remove(sigs[0]);
+	wl_event_source_remove(sigs[1]);
+	wl_display_destroy_clients(display);
+	wl_display_destroy(display);
+	return 0;
+}
