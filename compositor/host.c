@@ -373,7 +373,10 @@ client_host_failed(struct nest_client *nc)
 	char why[160];
 
 	describe_host_error(display, why, sizeof(why));
-	nest_debug("client %p: host connection failed: %s", (void *)nc, why);
+	if (!nc->nest->host_lost)
+		nest_log("a client's host connection failed (%s): "
+			 "disconnecting that client",
+			 why);
 	if (wl_display_get_error(display) == EPROTO && !nc->display_gone) {
 		const struct wl_interface *interface;
 		struct error_search search = { 0 };
@@ -411,6 +414,7 @@ client_host_event(int fd, uint32_t mask, void *data)
 			wl_event_source_fd_update(nc->host.source,
 						  WL_EVENT_READABLE);
 			nc->host.writable_armed = false;
+			nest_release_held(nc);
 		} else if (errno != EAGAIN) {
 			client_host_failed(nc);
 			return 0;
@@ -478,6 +482,7 @@ client_free(void *data)
 {
 	struct nest_client *nc = data;
 
+	nest_held_releases_finish(nc);
 	if (nc->host.shm)
 		wl_shm_destroy(nc->host.shm);
 	if (nc->host.registry)

@@ -113,6 +113,7 @@ struct nest_client {
 	bool xwayland;			/* this client is wlnest's Xwayland */
 	bool doomed;			/* to be disconnected when idle */
 	struct wl_event_source *disconnect_idle;
+	struct wl_list held_releases;	/* guest buffers not released yet */
 
 	struct {
 		struct wl_display *display;
@@ -194,6 +195,14 @@ void nest_forward_event(struct nest_object *object, uint32_t opcode,
 			union wl_argument *args);
 void nest_close_fds(const struct wl_message *message, union wl_argument *args);
 void nest_hooks_init(void);
+
+/*
+ * surface.c: back-pressure for the copy path.  A guest buffer is released
+ * at once after its copy while the host keeps up; otherwise the release
+ * waits until a host buffer frees or the host connection drains.
+ */
+void nest_release_held(struct nest_client *nc);
+void nest_held_releases_finish(struct nest_client *nc);
 
 /* hooks of the special objects */
 extern const struct object_hooks nest_surface_hooks;

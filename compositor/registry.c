@@ -185,6 +185,7 @@ nest_client_created(struct wl_listener *listener, void *data)
 	nc->nest = nest;
 	nc->client = client;
 	wl_list_init(&nc->registries);
+	wl_list_init(&nc->held_releases);
 	wl_list_insert(&nest->clients, &nc->link);
 	nc->destroy.notify = client_destroyed;
 	wl_client_add_destroy_listener(client, &nc->destroy);

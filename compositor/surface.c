@@ -97,12 +97,72 @@ copy_mode(struct nest_object *object)
 	return object->client->nest->shm_mode == NEST_SHM_COPY;
 }
 
+struct held_release {
+	struct wl_list link;		/* nest_client.held_releases */
+	struct wl_resource *buffer;
+	struct wl_listener destroy;
+};
+
+static void
+held_release_free(struct held_release *h)
+{
+	wl_list_remove(&h->link);
+	wl_list_remove(&h->destroy.link);
+	free(h);
+}
+
+static void
+held_buffer_destroyed(struct wl_listener *listener, void *data)
+{
+	struct held_release *h = wl_container_of(listener, h, destroy);
+
+	held_release_free(h);
+}
+
+static void
+hold_release(struct nest_client *nc, struct wl_resource *buffer)
+{
+	struct held_release *h = calloc(1, sizeof(*h));
+
+	if (!h) {
+		wl_buffer_send_release(buffer);
+		return;
+	}
+	h->buffer = buffer;
+	h->destroy.notify = held_buffer_destroyed;
+	wl_resource_add_destroy_listener(buffer, &h->destroy);
+	wl_list_insert(nc->held_releases.prev, &h->link);
+}
+
+void
+nest_release_held(struct nest_client *nc)
+{
+	struct held_release *h, *tmp;
+
+	if (nc->display_gone || nc->host.writable_armed)
+		return;
+	wl_list_for_each_safe (h, tmp, &nc->held_releases, link) {
+		wl_buffer_send_release(h->buffer);
+		held_release_free(h);
+	}
+}
+
+void
+nest_held_releases_finish(struct nest_client *nc)
+{
+	struct held_release *h, *tmp;
+
+	wl_list_for_each_safe (h, tmp, &nc->held_releases, link)
+		held_release_free(h);
+}
+
 static void
 host_buffer_release(void *data, struct wl_buffer *wl_buffer)
 {
 	struct host_buffer *hb = data;
 
 	hb->busy = false;
+	nest_release_held(hb->surface->object->client);
 }
 
 static const struct wl_buffer_listener host_buffer_listener = {
@@ -168,10 +228,25 @@ host_buffer_init(struct surface *s, struct host_buffer *hb)
 	return true;
 }
 
+static uint64_t
+region_area(pixman_region32_t *region)
+{
+	const pixman_box32_t *boxes;
+	uint64_t area = 0;
+	int n;
+
+	boxes = pixman_region32_rectangles(region, &n);
+	for (int i = 0; i < n; i++)
+		area += (uint64_t)(boxes[i].x2 - boxes[i].x1) *
+			(uint64_t)(boxes[i].y2 - boxes[i].y1);
+	return area;
+}
+
 /*
  * A host buffer to write the next frame into: a free one that lacks the
- * fewest pixels, else a new one, else (the host holds them all) the one
- * it has held longest.
+ * fewest pixels (with a host that releases at once, the one just shown:
+ * only the new damage is copied), else a new one, else (the host holds
+ * them all) the one it has held longest.
  */
 static struct host_buffer *
 ring_get(struct surface *s, struct nest_shm_buffer *buffer)
@@ -193,8 +268,7 @@ ring_get(struct surface *s, struct nest_shm_buffer *buffer)
 
 		if (hb->busy)
 			continue;
-		if (!best || pixman_region32_n_rects(&hb->stale) <
-				     pixman_region32_n_rects(&best->stale))
+		if (!best || region_area(&hb->stale) < region_area(&best->stale))
 			best = hb;
 	}
 	if (best)
@@ -267,6 +341,27 @@ geometry_for(struct surface *s, struct nest_shm_buffer *buffer,
 }
 
 /*
+ * The guest may reuse its buffer at once while the host keeps up: a host
+ * buffer is still free for the next frame and the host connection is not
+ * backed up.  Otherwise the release waits, and a client that commits as
+ * fast as buffers come back is held to the host's pace instead of
+ * flooding a host connection that would then fail.
+ */
+static void
+release_or_hold(struct surface *s, struct wl_resource *buffer)
+{
+	struct nest_client *nc = s->object->client;
+	bool spare = s->ring_count < RING_MAX;
+
+	for (int i = 0; i < s->ring_count && !spare; i++)
+		spare = !s->ring[i].busy;
+	if (spare && !nc->host.writable_armed && wl_list_empty(&nc->held_releases))
+		wl_buffer_send_release(buffer);
+	else
+		hold_release(nc, buffer);
+}
+
+/*
  * Copies the committed shm buffer into a host buffer and attaches that.
  * Returns false if the guest must be disconnected.
  */
@@ -316,7 +411,7 @@ commit_shm_buffer(struct surface *s, struct nest_shm_buffer *buffer)
 	hb->busy = true;
 	hb->last_used = ++s->serial;
 	nest->stats.commits++;
-	wl_buffer_send_release(buffer->resource);
+	release_or_hold(s, buffer->resource);
 	wl_surface_attach((struct wl_surface *)s->object->host.proxy,
 			  hb->buffer, s->pending.dx, s->pending.dy);
 	return true;

@@ -58,7 +58,7 @@ $(BUILD)/tests/weston-inject.so: tests/host/weston-inject.c
 		$(call pkgcflags,libweston-10 wayland-server) $(CFLAGS) $(LDFLAGS) \
 		-o $@ $< $(call pkglibs,libweston-10 wayland-server)
 CHECK_PROGRAMS += $(BUILD)/tests/weston-inject.so
-$(eval $(call test_tool,vkbd,tests/host/vkbd.c,wayland-client xkbcommon))
+$(eval $(call test_tool,vinput,tests/host/vinput.c,wayland-client xkbcommon))
 $(eval $(call test_tool,clip,tests/clients/clip.c $(call proto_c,xdg-shell) \
 	$(call proto_c,primary-selection-unstable-v1),wayland-client))
 $(eval $(call test_tool,rogue,tests/clients/rogue.c $(call proto_c,xdg-shell),wayland-client))

@@ -64,7 +64,7 @@ struct xwm_selection {
 	struct wl_list offers;		/* struct host_offer, announced */
 	struct host_offer *offer;	/* the host's current selection */
 	void *source;			/* ours, while an X client owns it */
-	bool source_unset;		/* waiting for a serial to set it */
+	bool source_confirmed;		/* the host showed it back to us */
 	struct wl_list transfers;
 };
 
@@ -489,8 +489,10 @@ selection_changed(struct xwm_selection *sel, void *offer)
 	sel->offer = NULL;
 	if (sel->source) {
 		/* Our own X-backed source is the selection: nothing to do. */
-		if (found)
+		if (found) {
 			host_offer_free(found);
+			sel->source_confirmed = true;
+		}
 		return;
 	}
 	sel->offer = found;
@@ -930,6 +932,8 @@ source_send(struct xwm_selection *sel, const char *mime, int fd)
 static void
 source_cancelled(struct xwm_selection *sel, void *source)
 {
+	nest_debug("X selection %s: the host dropped our offer",
+		   sel->ops == &clipboard_ops ? "CLIPBOARD" : "PRIMARY");
 	sel->ops->source_destroy(source);
 	if (sel->source == source)
 		sel->source = NULL;
@@ -990,9 +994,13 @@ offer_x_targets(struct xwm_selection *sel)
 		sel->offer = NULL;
 	}
 	sel->source = source;
-	/* The host takes a selection only with a serial it gave us. */
-	sel->source_unset = !wm->have_input_serial;
-	if (!sel->source_unset)
+	sel->source_confirmed = false;
+	/*
+	 * The host takes a selection only with a serial it gave us, and
+	 * (weston) only one newer than its current selection's: tried now,
+	 * and again with each newer serial until the host shows it back.
+	 */
+	if (wm->have_input_serial)
 		sel->ops->set_selection(sel, source, wm->input_serial);
 	nest_debug("X selection %s: offered to the host (%zu targets, serial %u)",
 		   sel->ops == &clipboard_ops ? "CLIPBOARD" : "PRIMARY", count,
@@ -1013,7 +1021,7 @@ handle_owner_change(struct xwm_selection *sel,
 	if (ev->owner == XCB_NONE) {
 		/* The X owner is gone; so is the host copy it backed. */
 		if (sel->source) {
-			if (!sel->source_unset)
+			if (sel->source_confirmed)
 				sel->ops->set_selection(sel, NULL,
 							wm->input_serial);
 			sel->ops->source_destroy(sel->source);
@@ -1252,10 +1260,8 @@ xwm_selection_init(struct xwm *wm)
 static void
 selection_serial(struct xwm_selection *sel)
 {
-	if (sel && sel->source && sel->source_unset) {
-		sel->source_unset = false;
+	if (sel && sel->source && !sel->source_confirmed)
 		sel->ops->set_selection(sel, sel->source, sel->wm->input_serial);
-	}
 }
 
 void

@@ -1146,11 +1146,8 @@ nest_xwayland_input_serial(struct nest_client *nc, uint32_t serial,
 		xw->wm->button_serial = serial;
 		xw->wm->have_button_serial = true;
 	}
-	if (!xw->wm->have_input_serial) {
-		xw->wm->have_input_serial = true;
-		xwm_selection_input_serial(xw->wm);
-		xwm_flush(xw->wm);
-	}
+	xw->wm->have_input_serial = true;
+	xwm_selection_input_serial(xw->wm);
 }
 
 /* ---- set-up ---- */

@@ -13,14 +13,18 @@
 # Targets checked at the end: passthrough >= 0.95x native frames/s; copy
 # mode's full-frame copying (its CPU per frame above passthrough) <= 1.3x
 # a memcpy of the frame; a 64x64 damage copies about 64*64*4 bytes.
-# BENCH_SECONDS (default 3) sets the measured time of each run.
+# BENCH_SECONDS (default 2) sets the measured time of each run and
+# BENCH_REPEAT (default 3) how many runs each figure is the best of.
 set -u
 
 build=${VIRTWL_BUILD:-$(pwd)/build}
 TOOLS=$build/tests
 FB=$TOOLS/framebench
 WLNEST=$build/wlnest
-SECS=${BENCH_SECONDS:-3}
+SECS=${BENCH_SECONDS:-2}
+# Each figure is the best of REPEAT runs: other work on a shared machine
+# only ever slows a run down.
+REPEAT=${BENCH_REPEAT:-3}
 
 for p in "$FB" "$TOOLS/nullhost"; do
 	[ -x "$p" ] || { echo "missing $p (make check-programs)" >&2; exit 1; }
@@ -82,6 +86,17 @@ run_fb() { # RUNTIME DISPLAY PIDS DAMAGE [SECONDS]
 		--seconds "${5:-$SECS}" --pids "$3" 2>>"$T/framebench.err" | tail -n 1
 }
 
+# better LINE_A LINE_B: the framebench line with more frames/s
+better() {
+	[ -z "$1" ] && { echo "$2"; return; }
+	[ -z "$2" ] && { echo "$1"; return; }
+	if awk -v a="$(field fps "$1")" -v b="$(field fps "$2")" 'BEGIN { exit !(b > a) }'; then
+		echo "$2"
+	else
+		echo "$1"
+	fi
+}
+
 nest_run() { # MODE DAMAGE SECONDS -> sets line, copied, commits
 	NRT=$T/nest-$1-$2-$3
 	mkdir -m 700 "$NRT"
@@ -107,7 +122,7 @@ nest_run() { # MODE DAMAGE SECONDS -> sets line, copied, commits
 	[ -n "$line" ]
 }
 
-echo "frames: 1920x1080 ARGB8888, 3 buffers, ${SECS} s measured per run after 30 warm-up frames"
+echo "frames: 1920x1080 ARGB8888, 3 buffers, ${SECS} s measured per run after 30 warm-up frames, best of $REPEAT runs"
 echo "host for every figure: nullhost (tests/bench/nullhost.c: releases buffers and fires frame callbacks at once)"
 [ -x "$WLNEST" ] || echo "wlnest: not built ($WLNEST); its rows are empty"
 command -v waypipe >/dev/null || echo "waypipe: not installed; its rows are empty"
@@ -115,17 +130,36 @@ echo
 
 for damage in full square; do
 	echo "-- damage: $damage"
-	l=$("$FB" --memcpy $damage --seconds "$SECS" | tail -n 1)
+	l=""
+	for i in $(seq "$REPEAT"); do
+		l=$(better "$l" "$("$FB" --memcpy $damage --seconds "$SECS" | tail -n 1)")
+	done
 	record memcpy $damage "$l"
 	echo "  memcpy:        $l"
 
-	l=$(run_fb "$HRT" null-0 "$NULL_PID" $damage)
+	l=""
+	for i in $(seq "$REPEAT"); do
+		l=$(better "$l" "$(run_fb "$HRT" null-0 "$NULL_PID" $damage)")
+	done
 	record native $damage "$l"
 	echo "  native:        $l"
 
 	if [ -x "$WLNEST" ]; then
 		for mode in passthrough copy; do
-			if nest_run $mode $damage "$SECS"; then
+			best=""
+			best_copied=""
+			best_commits=""
+			for i in $(seq "$REPEAT"); do
+				nest_run $mode $damage "$SECS" || continue
+				[ "$(better "$best" "$line")" = "$line" ] || continue
+				best=$line
+				best_copied=$copied
+				best_commits=$commits
+			done
+			line=$best
+			copied=$best_copied
+			commits=$best_commits
+			if [ -n "$line" ]; then
 				per=-
 				if [ $mode = copy ]; then
 					# steady-state bytes per frame: the difference against
@@ -156,21 +190,24 @@ for damage in full square; do
 	if command -v waypipe >/dev/null; then
 		WRT=$T/wp-$damage
 		mkdir -m 700 "$WRT"
-		env XDG_RUNTIME_DIR="$HRT" WAYLAND_DISPLAY=null-0 waypipe --no-gpu \
-			--socket "$WRT.sock" client </dev/null >"$WRT-client.log" 2>&1 &
-		wc=$!
-		pids="$pids $wc"
 		l=""
-		if wait_sock "$WRT.sock"; then
-			# the server runs framebench as its program and ends with it
-			l=$(env -u WAYLAND_DISPLAY XDG_RUNTIME_DIR="$WRT" waypipe --no-gpu \
-				--socket "$WRT.sock" server -- "$FB" --damage $damage \
-				--seconds "$SECS" --pids "$NULL_PID,$wc" --count-parent \
-				</dev/null 2>"$WRT-server.log" | tail -n 1)
-		fi
+		for i in $(seq "$REPEAT"); do
+			env XDG_RUNTIME_DIR="$HRT" WAYLAND_DISPLAY=null-0 waypipe --no-gpu \
+				--socket "$WRT.sock" client </dev/null >"$WRT-client.log" 2>&1 &
+			wc=$!
+			pids="$pids $wc"
+			if wait_sock "$WRT.sock"; then
+				# the server runs framebench as its program and ends with it
+				l=$(better "$l" "$(env -u WAYLAND_DISPLAY XDG_RUNTIME_DIR="$WRT" \
+					waypipe --no-gpu --socket "$WRT.sock" server -- "$FB" \
+					--damage $damage --seconds "$SECS" --pids "$NULL_PID,$wc" \
+					--count-parent </dev/null 2>"$WRT-server.log" | tail -n 1)")
+			fi
+			stop $wc
+			rm -f "$WRT.sock"
+		done
 		record waypipe $damage "$l"
 		echo "  waypipe:       ${l:-failed (logs $WRT-*.log)}"
-		stop $wc
 	fi
 done
 
@@ -195,6 +232,12 @@ awk '
 			printf "  passthrough frames/s >= 0.95x native (full damage): %.2fx  %s\n", r, (r >= 0.95 ? "met" : "NOT met")
 			r = fps["wlnest-passthrough square"] / fps["native square"]
 			printf "  passthrough frames/s >= 0.95x native (64x64 damage): %.2fx  %s\n", r, (r >= 0.95 ? "met" : "NOT met")
+			# the same target seen through CPU time, which other load on a
+			# shared machine disturbs far less than wall-clock frames/s
+			r = cpu["native full"] / cpu[k]
+			printf "  (by CPU per frame: native/passthrough = %.2f full, ", r
+			r = cpu["native square"] / cpu["wlnest-passthrough square"]
+			printf "%.2f 64x64; >= 0.95 meets the target)\n", r
 		} else print "  passthrough vs native: not measured"
 		k = "wlnest-copy full"
 		if (cpu[k] != "" && cpu[k] != "-" && cpu["wlnest-passthrough full"] != "-") {

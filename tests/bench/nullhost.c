@@ -6,8 +6,11 @@
  * configure per toplevel, and on every commit releases the attached buffer
  * and fires the frame callbacks at once.  It never reads a pixel.
  *
- *   nullhost SOCKET      (a name in $XDG_RUNTIME_DIR or an absolute path;
- *                         prints "nullhost: ready" once listening)
+ *   nullhost [--slow-us N] SOCKET
+ *       SOCKET: a name in $XDG_RUNTIME_DIR or an absolute path; prints
+ *       "nullhost: ready" once listening.  --slow-us makes every commit
+ *       take N microseconds, a host slower than its clients, so that
+ *       whatever writes to it meets a full socket (backpressure tests).
  * SIGTERM/SIGINT end it; it then prints "nullhost: commits=N".
  */
 #include <signal.h>
@@ -15,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <wayland-server.h>
 #include "xdg-shell-server-protocol.h"
 
@@ -27,6 +31,7 @@ struct null_surface {
 };
 
 static unsigned long commits;
+static useconds_t slow_us;
 
 static void resource_destroy(struct wl_client *c, struct wl_resource *r)
 {
@@ -88,6 +93,8 @@ static void surface_commit(struct wl_client *c, struct wl_resource *r)
 	struct wl_resource *cb, *tmp;
 
 	commits++;
+	if (slow_us)
+		usleep(slow_us);
 	if (s->pending_buffer) {
 		wl_buffer_send_release(s->pending_buffer);
 		wl_list_remove(&s->pending_buffer_destroy.link);
@@ -324,8 +331,13 @@ int main(int argc, char **argv)
 	struct wl_event_loop *loop;
 	struct wl_event_source *sigs[2];
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: nullhost SOCKET\n");
+	if (argc == 4 && strcmp(argv[1], "--slow-us") == 0) {
+		slow_us = (useconds_t)atoi(argv[2]);
+		argv += 2;
+		argc -= 2;
+	}
+	if (argc != 2 || slow_us > 1000000) {
+		fprintf(stderr, "usage: nullhost [--slow-us N] SOCKET\n");
 		return 1;
 	}
 	display = wl_display_create();

@@ -14,9 +14,17 @@
  *     --fullscreen              ask for fullscreen; the buffer follows the configure size
  *     --stride-pad BYTES        bytes added to every row beyond width*bpp
  *     --offset BYTES            where the buffers start inside the pool
+ *     --pool-resize             create the pool holding the first buffer only, then
+ *                               grow it (wl_shm_pool.resize) for the second
+ *     --subsurface X,Y,WxH=C    a synchronized subsurface of colour C at X,Y
+ *     --popup X,Y,WxH=C         once the first frame is shown, an xdg_popup of
+ *                               colour C with its top-left corner at X,Y
+ *     --viewport-source X,Y,W,H wp_viewport.set_source (crop), in buffer pixels
  *     --update X,Y,W,H=COLOR    once the previous frame is shown, repaint this buffer
  *                               rectangle and commit it with only that damage
  *                               (repeatable, applied in order)
+ *     --paint X,Y,W,H=COLOR     a rectangle of another colour in the very first frame
+ *                               (repeatable)
  *     --damage buffer|surface   request used for update damage (default buffer)
  *     --app-id ID --title T     (default app id "solid")
  *     --list-formats            print the host's wl_shm formats and exit
@@ -104,11 +112,29 @@ struct solid {
 	uint32_t colour;
 	int width, height, scale, stride_pad, offset;
 	int viewport_w, viewport_h;
-	bool fullscreen, damage_buffer, list_formats, exit_after_updates;
+	bool fullscreen, damage_buffer, list_formats, exit_after_updates, pool_resize;
+	/* --subsurface: a synchronized child surface of one colour */
+	int sub_x, sub_y, sub_w, sub_h;
+	uint32_t sub_colour;
+	struct wl_subcompositor *subcompositor;
+	struct wl_surface *sub_surface;
+	struct wl_subsurface *subsurface;
+	/* --popup: an xdg_popup of one colour, mapped after the first frame */
+	int popup_x, popup_y, popup_w, popup_h;
+	uint32_t popup_colour;
+	struct wl_surface *popup_surface;
+	struct xdg_surface *popup_xdg;
+	struct xdg_popup *popup;
+	struct wl_buffer *popup_buffer;
+	bool popup_shown;
+	/* --viewport-source */
+	int src_x, src_y, src_w, src_h;
 	const struct format_info *format;
 	const char *app_id, *title;
 	struct update updates[SOLID_MAX_UPDATES];
 	int n_updates, next_update;
+	struct update paints[SOLID_MAX_UPDATES];
+	int n_paints;
 
 	/* state */
 	struct wl_shm_pool *pool;
@@ -246,18 +272,26 @@ static bool create_buffers(struct solid *s)
 	/* Padding bytes get a value no colour check uses, so that reading
 	 * them by mistake shows up on a screenshot. */
 	memset(s->pool_data, 0x5a, s->pool_size);
-	s->pool = wl_shm_create_pool(s->shm, fd, (int32_t)s->pool_size);
-	close(fd);
+	/* With --pool-resize the pool starts holding only the first buffer
+	 * and grows (wl_shm_pool.resize) before the second is made in the
+	 * new part, which every later update uses. */
+	s->pool = wl_shm_create_pool(s->shm, fd, (int32_t)(s->pool_resize ?
+				     (size_t)s->offset + one : s->pool_size));
 	for (int i = 0; i < 2; i++) {
 		struct buffer *b = &s->buffers[i];
 		size_t off = (size_t)s->offset + (size_t)i * one;
 
+		if (i == 1 && s->pool_resize) {
+			wl_shm_pool_resize(s->pool, (int32_t)s->pool_size);
+			logf_("pool grown to %zu bytes", s->pool_size);
+		}
 		b->data = s->pool_data + off;
 		b->wl = wl_shm_pool_create_buffer(s->pool, (int32_t)off, s->width,
 						  s->height, s->stride, s->format->code);
 		wl_buffer_add_listener(b->wl, &buffer_listener, b);
 		b->busy = false;
 	}
+	close(fd);
 	logf_("buffers %dx%d %s stride %d offset %d", s->width, s->height,
 	      s->format->name, s->stride, s->offset);
 	return true;
@@ -282,6 +316,11 @@ static void draw_full(struct solid *s)
 
 	b = &s->buffers[next];
 	fill_rect(s, b->data, 0, 0, s->width, s->height, s->colour);
+	for (int i = 0; i < s->n_paints; i++) {
+		struct update *u = &s->paints[i];
+		if (u->x + u->w <= s->width && u->y + u->h <= s->height)
+			fill_rect(s, b->data, u->x, u->y, u->w, u->h, u->colour);
+	}
 	/* updates already applied stay visible across a resize */
 	for (int i = 0; i < s->next_update; i++) {
 		struct update *u = &s->updates[i];
@@ -529,6 +568,8 @@ static void registry_global(void *data, struct wl_registry *reg, uint32_t name,
 	} else if (strcmp(iface, xdg_wm_base_interface.name) == 0) {
 		s->wm_base = wl_registry_bind(reg, name, &xdg_wm_base_interface, 1);
 		xdg_wm_base_add_listener(s->wm_base, &wm_listener, s);
+	} else if (strcmp(iface, wl_subcompositor_interface.name) == 0) {
+		s->subcompositor = wl_registry_bind(reg, name, &wl_subcompositor_interface, 1);
 	} else if (strcmp(iface, wp_viewporter_interface.name) == 0) {
 		s->viewporter = wl_registry_bind(reg, name, &wp_viewporter_interface, 1);
 	} else if (strcmp(iface, wl_seat_interface.name) == 0 && !s->seat) {
@@ -580,7 +621,12 @@ static bool parse_args(struct solid *s, int argc, char **argv)
 		{ "fullscreen", no_argument, NULL, 'F' },
 		{ "stride-pad", required_argument, NULL, 'p' },
 		{ "offset", required_argument, NULL, 'o' },
+		{ "pool-resize", no_argument, NULL, 'r' },
+		{ "popup", required_argument, NULL, 'P' },
+		{ "viewport-source", required_argument, NULL, 'V' },
+		{ "subsurface", required_argument, NULL, 'b' },
 		{ "update", required_argument, NULL, 'u' },
+		{ "paint", required_argument, NULL, 'i' },
 		{ "damage", required_argument, NULL, 'd' },
 		{ "app-id", required_argument, NULL, 'a' },
 		{ "title", required_argument, NULL, 't' },
@@ -624,6 +670,33 @@ static bool parse_args(struct solid *s, int argc, char **argv)
 			if (s->stride_pad < 0 || s->stride_pad > 4096)
 				return false;
 			break;
+		case 'r':
+			s->pool_resize = true;
+			break;
+		case 'P': {
+			char colour[16];
+			if (sscanf(optarg, "%d,%d,%dx%d=%15s", &s->popup_x, &s->popup_y,
+				   &s->popup_w, &s->popup_h, colour) != 5 ||
+			    !parse_hex32(colour, &s->popup_colour) || s->popup_w <= 0 ||
+			    s->popup_h <= 0 || s->popup_w > SOLID_MAX_DIM || s->popup_h > SOLID_MAX_DIM)
+				return false;
+			break;
+		}
+		case 'V':
+			if (sscanf(optarg, "%d,%d,%d,%d", &s->src_x, &s->src_y, &s->src_w,
+				   &s->src_h) != 4 || s->src_x < 0 || s->src_y < 0 ||
+			    s->src_w <= 0 || s->src_h <= 0)
+				return false;
+			break;
+		case 'b': {
+			char colour[16];
+			if (sscanf(optarg, "%d,%d,%dx%d=%15s", &s->sub_x, &s->sub_y,
+				   &s->sub_w, &s->sub_h, colour) != 5 ||
+			    !parse_hex32(colour, &s->sub_colour) || s->sub_w <= 0 ||
+			    s->sub_h <= 0 || s->sub_w > SOLID_MAX_DIM || s->sub_h > SOLID_MAX_DIM)
+				return false;
+			break;
+		}
 		case 'o':
 			s->offset = atoi(optarg);
 			if (s->offset < 0 || s->offset > (1 << 24))
@@ -639,6 +712,18 @@ static bool parse_args(struct solid *s, int argc, char **argv)
 			    u->w <= 0 || u->h <= 0)
 				return false;
 			s->n_updates++;
+			break;
+		}
+		case 'i': {
+			struct update *u = &s->paints[s->n_paints];
+			char colour[16];
+			if (s->n_paints == SOLID_MAX_UPDATES ||
+			    sscanf(optarg, "%d,%d,%d,%d=%15s", &u->x, &u->y, &u->w,
+				   &u->h, colour) != 5 ||
+			    !parse_hex32(colour, &u->colour) || u->x < 0 || u->y < 0 ||
+			    u->w <= 0 || u->h <= 0)
+				return false;
+			s->n_paints++;
 			break;
 		}
 		case 'd':
@@ -681,6 +766,115 @@ static bool host_has_format(struct solid *s, uint32_t code)
 		if (s->shm_formats[i] == code)
 			return true;
 	return false;
+}
+
+/* A synchronized child: its buffer and position take effect with the
+ * parent's first commit. */
+/* A single ARGB8888 buffer of one colour, for subsurfaces and popups. */
+static struct wl_buffer *plain_buffer(struct solid *s, int w, int h, uint32_t colour)
+{
+	size_t size = (size_t)w * h * 4;
+	struct wl_shm_pool *pool;
+	struct wl_buffer *buffer;
+	uint32_t *px;
+	int fd;
+
+	fd = shm_alloc(size);
+	px = fd < 0 ? MAP_FAILED : mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (px == MAP_FAILED) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	for (size_t i = 0; i < size / 4; i++)
+		px[i] = colour;
+	munmap(px, size);
+	pool = wl_shm_create_pool(s->shm, fd, (int32_t)size);
+	buffer = wl_shm_pool_create_buffer(pool, 0, w, h, w * 4, WL_SHM_FORMAT_ARGB8888);
+	wl_shm_pool_destroy(pool);
+	close(fd);
+	return buffer;
+}
+
+static bool create_subsurface(struct solid *s)
+{
+	struct wl_buffer *buffer;
+
+	if (!s->subcompositor) {
+		logf_("host lacks wl_subcompositor");
+		return false;
+	}
+	buffer = plain_buffer(s, s->sub_w, s->sub_h, s->sub_colour);
+	if (!buffer)
+		return false;
+	s->sub_surface = wl_compositor_create_surface(s->compositor);
+	s->subsurface = wl_subcompositor_get_subsurface(s->subcompositor, s->sub_surface,
+							s->surface);
+	wl_subsurface_set_position(s->subsurface, s->sub_x, s->sub_y);
+	wl_surface_attach(s->sub_surface, buffer, 0, 0);
+	wl_surface_damage(s->sub_surface, 0, 0, s->sub_w, s->sub_h);
+	wl_surface_commit(s->sub_surface);
+	logf_("subsurface %dx%d at %d,%d", s->sub_w, s->sub_h, s->sub_x, s->sub_y);
+	return true;
+}
+
+static void popup_xdg_configure(void *data, struct xdg_surface *xs, uint32_t serial)
+{
+	struct solid *s = data;
+
+	xdg_surface_ack_configure(xs, serial);
+	logf_("popup xdg_surface.configure serial %u", serial);
+	if (!s->popup_shown) {
+		wl_surface_attach(s->popup_surface, s->popup_buffer, 0, 0);
+		wl_surface_damage(s->popup_surface, 0, 0, s->popup_w, s->popup_h);
+		s->popup_shown = true;
+	}
+	wl_surface_commit(s->popup_surface);
+}
+
+static const struct xdg_surface_listener popup_xdg_listener = {
+	.configure = popup_xdg_configure,
+};
+
+static void popup_configure(void *data, struct xdg_popup *p, int32_t x, int32_t y,
+			    int32_t w, int32_t h)
+{
+	logf_("xdg_popup.configure %d,%d %dx%d", x, y, w, h);
+}
+
+static void popup_done(void *data, struct xdg_popup *p)
+{
+	logf_("xdg_popup.popup_done");
+}
+
+static void popup_repositioned(void *data, struct xdg_popup *p, uint32_t token)
+{
+}
+
+static const struct xdg_popup_listener popup_listener = {
+	.configure = popup_configure,
+	.popup_done = popup_done,
+	.repositioned = popup_repositioned,
+};
+
+/* A popup whose top-left corner sits at popup_x,popup_y of the window. */
+static void create_popup(struct solid *s)
+{
+	struct xdg_positioner *pos = xdg_wm_base_create_positioner(s->wm_base);
+
+	s->popup_buffer = plain_buffer(s, s->popup_w, s->popup_h, s->popup_colour);
+	xdg_positioner_set_size(pos, s->popup_w, s->popup_h);
+	xdg_positioner_set_anchor_rect(pos, s->popup_x, s->popup_y, 1, 1);
+	xdg_positioner_set_anchor(pos, XDG_POSITIONER_ANCHOR_TOP_LEFT);
+	xdg_positioner_set_gravity(pos, XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT);
+	s->popup_surface = wl_compositor_create_surface(s->compositor);
+	s->popup_xdg = xdg_wm_base_get_xdg_surface(s->wm_base, s->popup_surface);
+	xdg_surface_add_listener(s->popup_xdg, &popup_xdg_listener, s);
+	s->popup = xdg_surface_get_popup(s->popup_xdg, s->xdg_surface, pos);
+	xdg_popup_add_listener(s->popup, &popup_listener, s);
+	xdg_positioner_destroy(pos);
+	wl_surface_commit(s->popup_surface);
+	logf_("popup %dx%d requested at %d,%d", s->popup_w, s->popup_h, s->popup_x, s->popup_y);
 }
 
 static volatile sig_atomic_t stop;
@@ -730,7 +924,7 @@ int main(int argc, char **argv)
 		ret = 77;
 		goto out;
 	}
-	if ((s.viewport_w && !s.viewporter) ||
+	if (((s.viewport_w || s.src_w) && !s.viewporter) ||
 	    (s.n_updates && s.damage_buffer && s.compositor_version < 4)) {
 		logf_("host lacks wp_viewporter or wl_surface.damage_buffer");
 		ret = 77;
@@ -743,9 +937,17 @@ int main(int argc, char **argv)
 	s.surface = wl_compositor_create_surface(s.compositor);
 	if (s.scale > 1)
 		wl_surface_set_buffer_scale(s.surface, s.scale);
-	if (s.viewport_w) {
+	if (s.viewport_w || s.src_w) {
 		s.viewport = wp_viewporter_get_viewport(s.viewporter, s.surface);
-		wp_viewport_set_destination(s.viewport, s.viewport_w, s.viewport_h);
+		if (s.viewport_w)
+			wp_viewport_set_destination(s.viewport, s.viewport_w, s.viewport_h);
+		/* wl_fixed arguments; a quarter is added and taken away again so
+		 * a forwarder that rounds them shows up */
+		if (s.src_w)
+			wp_viewport_set_source(s.viewport,
+					       wl_fixed_from_double(s.src_x + 0.25) - wl_fixed_from_double(0.25),
+					       wl_fixed_from_int(s.src_y), wl_fixed_from_int(s.src_w),
+					       wl_fixed_from_int(s.src_h));
 	}
 	s.xdg_surface = xdg_wm_base_get_xdg_surface(s.wm_base, s.surface);
 	xdg_surface_add_listener(s.xdg_surface, &xdg_surface_listener, &s);
@@ -755,6 +957,10 @@ int main(int argc, char **argv)
 	xdg_toplevel_set_title(s.toplevel, s.title);
 	if (s.fullscreen)
 		xdg_toplevel_set_fullscreen(s.toplevel, NULL);
+	if (s.sub_w && !create_subsurface(&s)) {
+		ret = 77;
+		goto out;
+	}
 	wl_surface_commit(s.surface);
 
 	signal(SIGTERM, on_signal);
@@ -764,6 +970,8 @@ int main(int argc, char **argv)
 
 		if (s.configured && !s.frame_pending && s.next_update < s.n_updates)
 			apply_update(&s);
+		if (s.configured && s.frames > 0 && s.popup_w && !s.popup_surface)
+			create_popup(&s);
 		if (s.exit_after_updates && s.configured && !s.frame_pending &&
 		    s.next_update == s.n_updates) {
 			ret = 0;

@@ -9,7 +9,8 @@
 #
 #   host_start weston|sway [kiosk|desktop] [WxH]
 #       sets HOST_KIND HOST_RT HOST_DISPLAY HOST_SOCKET HOST_PID HOST_LOG,
-#       INJECT (weston: the seat FIFO) or SWAYSOCK (sway: the IPC socket)
+#       INJECT (the input FIFO: weston-inject on weston, vinput on sway) and
+#       on sway SWAYSOCK (the IPC socket)
 #   host_stop            stops the current host (and anything tracked after it)
 #   host_run CMD...      runs CMD as a client of the host
 #   nest_start [WLNEST ARGS]   starts wlnest in front of the host (NEST_PID,
@@ -27,6 +28,10 @@
 #                        on timeout saves the last shot and a diff in LOGDIR
 #   type_text TEXT       types TEXT then Return on the host's seat
 #   key CODE             presses and releases one evdev key code
+#   pointer_move X Y     moves the pointer to output pixel X,Y (on sway the
+#                        first use adds a pointer to the seat; wait for the
+#                        client's enter before clicking)
+#   pointer_click        presses and releases the left button
 # Times given to the wait helpers are multiplied by TIME_SCALE (3 under
 # sanitizers).
 
@@ -241,17 +246,14 @@ host_start() {
 			echo "# sway IPC socket missing" >&2
 			return 1
 		fi
-		# A keyboard that stays for the whole test: without one the seat
-		# has no keyboard capability, so no client gets keyboard focus
-		# (and with it the selection).
-		if [ -x "$TOOLS/vkbd" ]; then
-			mkfifo "$HOST_RT/vkbd"
-			chmod 600 "$HOST_RT/vkbd"
-			spawn vkbd env XDG_RUNTIME_DIR="$HOST_RT" WAYLAND_DISPLAY=$HOST_DISPLAY \
-				"$TOOLS/vkbd" "$HOST_RT/vkbd"
-			VKBD_PID=$SPAWNED_PID
-			INJECT=$HOST_RT/vkbd
-			wait_until 5 grep -q 'vkbd: ready' "$LOGDIR/vkbd.log" || return 1
+		# A keyboard and a pointer that stay for the whole test: without a
+		# keyboard the seat has no keyboard capability, so no client gets
+		# keyboard focus (and with it the selection).
+		if [ -x "$TOOLS/vinput" ]; then
+			INJECT=$HOST_RT/vinput
+			spawn vinput env XDG_RUNTIME_DIR="$HOST_RT" WAYLAND_DISPLAY=$HOST_DISPLAY \
+				"$TOOLS/vinput" "$INJECT" "$HOST_W" "$HOST_H"
+			wait_until 5 grep -q 'vinput: ready' "$LOGDIR/vinput.log" || return 1
 		fi
 	else
 		wait_until 5 test -p "$INJECT" || return 1
@@ -498,4 +500,14 @@ check_nest_stop() {
 		fail_logs "$1: wlnest exits 0 on SIGTERM (status $NEST_STATUS)"
 		return 1
 	fi
+}
+
+pointer_move() {
+	[ -n "${INJECT:-}" ] || return 1
+	printf 'motion %s %s\n' "$1" "$2" >"$INJECT"
+}
+
+pointer_click() {
+	[ -n "${INJECT:-}" ] || return 1
+	printf 'button 272 1\nbutton 272 0\n' >"$INJECT"
 }

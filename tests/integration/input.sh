@@ -4,6 +4,8 @@
 # Text typed on the host's seat reaches a terminal running through wlnest:
 # foot and weston-terminal run `cat > FILE`, the host types a line (wtype on
 # sway, the weston-inject FIFO on weston) and FILE must hold exactly it.
+# A pointer click on the host (weston-inject, or vinput's virtual pointer on
+# sway) reaches a client at the right surface coordinates.
 set -u
 . "$VIRTWL_TOP/tests/lib.sh"
 . "$VIRTWL_TOP/tests/host/lib.sh"
@@ -51,6 +53,25 @@ for host in weston sway; do
 		fi
 		stop_client $tpid
 	done
+	# pointer: a click at a known spot of a solid window arrives at the
+	# matching surface coordinates
+	spawn "pointer-$host" guest_run "$TOOLS/solid" --color ff8000 --size 200x150
+	ppid_=$SPAWNED_PID
+	if wait_pixels 5 "pointer-$host" "bbox:FF8000=200,150" &&
+		shot "$T/pointer.ppm" && set -- $("$PIXCHECK" locate "$T/pointer.ppm" FF8000) &&
+		pointer_move $(($1 + 37)) $(($2 + 21)) &&
+		wait_until 5 grep -Eq 'pointer\.(enter|motion) 37,21' "$LOGDIR/pointer-$host.log" &&
+		pointer_click &&
+		wait_until 5 grep -q 'pointer.button 0x110 0' "$LOGDIR/pointer-$host.log" &&
+		grep -q 'pointer.button 0x110 1' "$LOGDIR/pointer-$host.log"; then
+		tap_ok "$host: a click on the host reaches the client through wlnest at surface 37,21"
+	else
+		fail_logs "$host: a click on the host reaches the client through wlnest at surface 37,21" \
+			"$LOGDIR/pointer-$host.log"
+	fi
+	# the host may keep drawing its cursor now: no wait for a clear screen
+	stop_pid $ppid_
+
 	check_nest_stop "$host"
 	host_stop
 done

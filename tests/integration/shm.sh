@@ -14,7 +14,7 @@ host_init
 nest_require
 
 SOLID=$TOOLS/solid
-FORMATS="argb8888 xrgb8888 rgb565 abgr8888 xbgr8888 bgra8888 rgbx8888 xrgb2101010 abgr2101010 bgr565 rgb888"
+FORMATS="argb8888 xrgb8888 rgb565 abgr8888 xbgr8888 bgra8888 rgbx8888 xrgb2101010 abgr2101010 bgr565"
 COLOURS="FF0000 00FF00 0000FF FFFF00 00FFFF FF00FF FFFFFF"
 
 bpp_of() {
@@ -31,13 +31,27 @@ format_args() {
 	args="--format $1 --color $2 --size 201x149 --stride-pad $pad --offset 64"
 }
 
-# solid_case NAME CHECKS -- SOLID-ARGS...: runs solid through wlnest and
+# solid_case NAME CHECKS --|native SOLID-ARGS...: runs solid through wlnest and
 # waits for the screenshot to satisfy CHECKS (one word, space separated).
+# With "native" instead of "--", the case runs straight on the host first
+# and is skipped when the host itself gets it wrong.
 solid_case() {
 	_name=$1
 	_checks=$2
+	_native=$3
 	shift 3
 	_slug=$(echo "$_name" | tr -c 'A-Za-z0-9\n' '_')
+	if [ "$_native" = native ]; then
+		spawn "$_slug-native" host_run "$SOLID" "$@"
+		_pid=$SPAWNED_PID
+		# shellcheck disable=SC2086
+		if ! wait_pixels 3 "$_slug-native" $_checks >"$T/native.txt"; then
+			stop_client $_pid
+			tap_skip "$_name" "$host gets this wrong natively too ($(grep '^# FAIL' "$T/native.txt" | head -n 1 | sed 's/^# FAIL //'))"
+			return 0
+		fi
+		stop_client $_pid
+	fi
 	spawn "$_slug" guest_run "$SOLID" "$@"
 	_pid=$SPAWNED_PID
 	# shellcheck disable=SC2086
@@ -134,6 +148,22 @@ for host in weston sway; do
 			"origin:FFFFFF rect:0,0,161,7=FFFFFF rect:7,7,1,1=000000 rect:150,100,11,13=FF0000 count:000000=1 bbox:FF0000=11,13" \
 			-- --format rgb565 --color ffffff --size 161x113 --stride-pad 2 \
 			--update 7,7,1,1=000000 --update 150,100,11,13=ff0000
+
+		solid_case "$p: updates land in a pool grown by wl_shm_pool.resize" \
+			"origin:FF0000 rect:30,20,50,40=FFFFFF count:FF0000=$((180 * 120 - 50 * 40)) bbox:FFFFFF=50,40" \
+			-- --color ff0000 --size 180x120 --offset 4096 --pool-resize \
+			--update 30,20,50,40=ffffff
+		solid_case "$p: a subsurface over its parent" \
+			"origin:0000FF rect:40,30,60,50=FFFF00 count:0000FF=$((200 * 150 - 60 * 50)) bbox:FFFF00=60,50" \
+			-- --color 0000ff --size 200x150 --subsurface 40,30,60x50=ffff00
+
+		solid_case "$p: an xdg_popup at its anchor" \
+			"origin:00FFFF rect:30,40,70,50=FF00FF bbox:FF00FF=70,50 count:00FFFF=$((200 * 150 - 70 * 50))" \
+			-- --color 00ffff --size 200x150 --popup 30,40,70x50=ff00ff
+		solid_case "$p: viewport source crop (wl_fixed arguments)" \
+			"bbox:FF0000=100,50 count:00FF00=0" \
+			native --color 00ff00 --size 200x150 --paint 50,60,100,50=ff0000 \
+			--viewport-source 50,60,100,50
 
 		spawn "flower-$host-$mode" guest_run weston-flower
 		fpid=$SPAWNED_PID

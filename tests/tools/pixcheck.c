@@ -6,6 +6,8 @@
  *   pixcheck convert IN OUT                     PNG <-> PPM, by extension
  *   pixcheck hist IMAGE [N]                     N most frequent colours
  *   pixcheck count IMAGE RRGGBB                 prints the number of pixels
+ *   pixcheck locate IMAGE RRGGBB                prints "X Y W H", the colour's
+ *                                               bounding box
  *
  * CHECKs (colours are RRGGBB hex; rectangles are relative to the current
  * origin, 0,0 until an origin: check moves it):
@@ -429,7 +431,8 @@ static int usage(void)
 	fprintf(stderr, "usage: pixcheck [--save PREFIX] IMAGE CHECK...\n"
 			"       pixcheck convert IN OUT\n"
 			"       pixcheck hist IMAGE [N]\n"
-			"       pixcheck count IMAGE RRGGBB\n");
+			"       pixcheck count IMAGE RRGGBB\n"
+			"       pixcheck locate IMAGE RRGGBB\n");
 	return 2;
 }
 
@@ -447,6 +450,15 @@ int main(int argc, char **argv)
 		if (!load_image(argv[2], &img))
 			return 1;
 		print_histogram(stdout, &img, argc > 3 ? strtoul(argv[3], NULL, 10) : 10);
+		return 0;
+	}
+	if (argc == 4 && strcmp(argv[1], "locate") == 0) {
+		uint32_t c;
+		long x0, y0, x1, y1;
+		if (!parse_colour(argv[3], &c, NULL) || !load_image(argv[2], &img) ||
+		    !bounding_box(&img, c, &x0, &y0, &x1, &y1))
+			return 1;
+		printf("%ld %ld %ld %ld\n", x0, y0, x1 - x0 + 1, y1 - y0 + 1);
 		return 0;
 	}
 	if (argc == 4 && strcmp(argv[1], "count") == 0) {

@@ -1,20 +1,27 @@
 // SPDX-License-Identifier: MIT
 /*
- * vkbd: a virtual keyboard on a wlroots host (zwp_virtual_keyboard_v1) that
- * stays connected for a whole test and reads the same FIFO commands as the
- * weston-inject module ("key CODE 1|0", evdev codes, US layout).
+ * vinput: a virtual keyboard and pointer on a wlroots host
+ * (zwp_virtual_keyboard_v1, zwlr_virtual_pointer_v1) that stay connected
+ * for a whole test and read the same FIFO commands as the weston-inject
+ * module: "key CODE 1|0" (evdev codes, US layout), "motion X Y" (output
+ * pixels), "button CODE 1|0".
  *
  * A wlroots seat only has the keyboard capability while some keyboard
  * device exists; wtype's keyboard lives only as long as one wtype run, and
  * without a keyboard no client gets keyboard focus, key serials, or the
- * selection.  This helper keeps one keyboard present.
+ * selection.  Debian has no tool for pointer input at all.
  *
- *   vkbd FIFO          (prints "vkbd: ready" once the keyboard exists)
+ *   vinput FIFO WIDTH HEIGHT   (WIDTH x HEIGHT: the output, for absolute
+ *                               motion; prints "vinput: ready" when set up)
  *
- * The protocol's two interfaces are described here by hand: Debian ships no
- * XML for it.  Requests, in order: manager.create_virtual_keyboard(seat,
- * new_id); keyboard.keymap(format, fd, size), key(time, key, state),
- * modifiers(depressed, latched, locked, group), destroy().
+ * The protocols' interfaces are described here by hand: Debian ships no XML
+ * for them.  Requests, in order: keyboard manager.create_virtual_keyboard
+ * (seat, new_id); keyboard.keymap(format, fd, size), key(time, key, state),
+ * modifiers(depressed, latched, locked, group), destroy(); pointer
+ * manager.create_virtual_pointer(seat or null, new_id), destroy();
+ * pointer.motion(time, dx, dy), motion_absolute(time, x, y, x_extent,
+ * y_extent), button(time, button, state), axis(time, axis, value), frame(),
+ * axis_source, axis_stop, axis_discrete, destroy().
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -53,11 +60,47 @@ const struct wl_interface vkbd_keyboard_interface = {
 
 enum { REQ_CREATE = 0, REQ_KEYMAP = 0, REQ_KEY = 1, REQ_MODIFIERS = 2, REQ_DESTROY = 3 };
 
-struct vkbd {
+extern const struct wl_interface vptr_pointer_interface;
+
+static const struct wl_interface *create_pointer_types[] = {
+	&wl_seat_interface, &vptr_pointer_interface,
+};
+
+static const struct wl_message pointer_manager_requests[] = {
+	{ "create_virtual_pointer", "?on", create_pointer_types },
+	{ "destroy", "", no_types },
+};
+
+static const struct wl_interface vptr_manager_interface = {
+	"zwlr_virtual_pointer_manager_v1", 1, 2, pointer_manager_requests, 0, NULL,
+};
+
+static const struct wl_message pointer_requests[] = {
+	{ "motion", "uff", no_types },
+	{ "motion_absolute", "uuuuu", no_types },
+	{ "button", "uuu", no_types },
+	{ "axis", "uuf", no_types },
+	{ "frame", "", no_types },
+	{ "axis_source", "u", no_types },
+	{ "axis_stop", "uu", no_types },
+	{ "axis_discrete", "uufi", no_types },
+	{ "destroy", "", no_types },
+};
+
+const struct wl_interface vptr_pointer_interface = {
+	"zwlr_virtual_pointer_v1", 1, 9, pointer_requests, 0, NULL,
+};
+
+enum { PTR_MOTION_ABSOLUTE = 1, PTR_BUTTON = 2, PTR_FRAME = 4, PTR_DESTROY = 8 };
+
+struct vinput {
 	struct wl_display *display;
 	struct wl_seat *seat;
 	struct wl_proxy *manager;
 	struct wl_proxy *keyboard;
+	struct wl_proxy *pointer_manager;
+	struct wl_proxy *pointer; /* NULL when the host has no virtual pointer */
+	uint32_t width, height;
 	struct xkb_context *xkb;
 	struct xkb_keymap *keymap;
 	struct xkb_state *state;
@@ -68,12 +111,14 @@ struct vkbd {
 static void global(void *data, struct wl_registry *reg, uint32_t name,
 		   const char *iface, uint32_t version)
 {
-	struct vkbd *v = data;
+	struct vinput *v = data;
 
 	if (strcmp(iface, "wl_seat") == 0 && !v->seat)
 		v->seat = wl_registry_bind(reg, name, &wl_seat_interface, 1);
 	else if (strcmp(iface, vkbd_manager_interface.name) == 0)
 		v->manager = wl_registry_bind(reg, name, &vkbd_manager_interface, 1);
+	else if (strcmp(iface, vptr_manager_interface.name) == 0)
+		v->pointer_manager = wl_registry_bind(reg, name, &vptr_manager_interface, 1);
 }
 
 static void global_remove(void *data, struct wl_registry *reg, uint32_t name)
@@ -87,12 +132,34 @@ static uint32_t now_ms(void)
 	return (uint32_t)(now_seconds() * 1000.0);
 }
 
-static void command(struct vkbd *v, const char *line)
+static void command(struct vinput *v, const char *line)
 {
-	unsigned code, state;
+	unsigned code, state, x, y;
 
+	/* The pointer device is made on first use only: with one present,
+	 * sway draws its cursor into every screenshot. */
+	if (!v->pointer && v->pointer_manager &&
+	    (strncmp(line, "motion ", 7) == 0 || strncmp(line, "button ", 7) == 0)) {
+		v->pointer = wl_proxy_marshal_flags(v->pointer_manager, REQ_CREATE,
+						    &vptr_pointer_interface, 1, 0, v->seat, NULL);
+		fprintf(stderr, "vinput: pointer created\n");
+	}
+
+	if (v->pointer && sscanf(line, "motion %u %u", &x, &y) == 2 &&
+	    x < v->width && y < v->height) {
+		wl_proxy_marshal_flags(v->pointer, PTR_MOTION_ABSOLUTE, NULL, 1, 0, now_ms(),
+				       x, y, v->width, v->height);
+		wl_proxy_marshal_flags(v->pointer, PTR_FRAME, NULL, 1, 0);
+		return;
+	}
+	if (v->pointer && sscanf(line, "button %u %u", &code, &state) == 2 && code < 768) {
+		wl_proxy_marshal_flags(v->pointer, PTR_BUTTON, NULL, 1, 0, now_ms(), code,
+				       state ? 1u : 0u);
+		wl_proxy_marshal_flags(v->pointer, PTR_FRAME, NULL, 1, 0);
+		return;
+	}
 	if (sscanf(line, "key %u %u", &code, &state) != 2 || code > 767) {
-		fprintf(stderr, "vkbd: ignoring \"%s\"\n", line);
+		fprintf(stderr, "vinput: ignoring \"%s\"\n", line);
 		return;
 	}
 	wl_proxy_marshal_flags(v->keyboard, REQ_KEY, NULL, 1, 0, now_ms(), code,
@@ -113,39 +180,41 @@ static void on_signal(int sig)
 
 int main(int argc, char **argv)
 {
-	struct vkbd v = { 0 };
+	struct vinput v = { 0 };
 	char *keymap_text;
 	size_t keymap_size;
 	int fifo, keymap_fd;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: vkbd FIFO\n");
+	if (argc != 4 || atoi(argv[2]) <= 0 || atoi(argv[3]) <= 0) {
+		fprintf(stderr, "usage: vinput FIFO WIDTH HEIGHT\n");
 		return 1;
 	}
+	v.width = (uint32_t)atoi(argv[2]);
+	v.height = (uint32_t)atoi(argv[3]);
 	if (mkfifo(argv[1], 0600) < 0 && errno != EEXIST) {
-		perror("vkbd: mkfifo");
+		perror("vinput: mkfifo");
 		return 1;
 	}
 	fifo = open(argv[1], O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fifo < 0) {
-		perror("vkbd: open");
+		perror("vinput: open");
 		return 1;
 	}
 	v.display = wl_display_connect(NULL);
 	if (!v.display) {
-		fprintf(stderr, "vkbd: cannot connect\n");
+		fprintf(stderr, "vinput: cannot connect\n");
 		return 1;
 	}
 	wl_registry_add_listener(wl_display_get_registry(v.display), &registry_listener, &v);
 	wl_display_roundtrip(v.display);
 	if (!v.seat || !v.manager) {
-		fprintf(stderr, "vkbd: host lacks wl_seat or the virtual keyboard manager\n");
+		fprintf(stderr, "vinput: host lacks wl_seat or the virtual keyboard manager\n");
 		return 77;
 	}
 	v.xkb = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
 	v.keymap = v.xkb ? xkb_keymap_new_from_names(v.xkb, NULL, XKB_KEYMAP_COMPILE_NO_FLAGS) : NULL;
 	if (!v.keymap) {
-		fprintf(stderr, "vkbd: cannot compile the default keymap\n");
+		fprintf(stderr, "vinput: cannot compile the default keymap\n");
 		return 1;
 	}
 	v.state = xkb_state_new(v.keymap);
@@ -153,7 +222,7 @@ int main(int argc, char **argv)
 	keymap_size = strlen(keymap_text) + 1;
 	keymap_fd = shm_alloc(keymap_size);
 	if (keymap_fd < 0 || pwrite(keymap_fd, keymap_text, keymap_size, 0) != (ssize_t)keymap_size) {
-		fprintf(stderr, "vkbd: cannot store the keymap\n");
+		fprintf(stderr, "vinput: cannot store the keymap\n");
 		return 1;
 	}
 	free(keymap_text);
@@ -164,10 +233,11 @@ int main(int argc, char **argv)
 			       (uint32_t)keymap_size);
 	close(keymap_fd);
 	if (wl_display_roundtrip(v.display) < 0) {
-		fprintf(stderr, "vkbd: the host refused the keyboard\n");
+		fprintf(stderr, "vinput: the host refused the keyboard\n");
 		return 1;
 	}
-	fprintf(stderr, "vkbd: ready\n");
+	fprintf(stderr, "vinput: ready (keyboard%s)\n",
+		v.pointer_manager ? "; pointer on first use" : "; the host has no virtual pointer");
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	while (!stop) {
@@ -204,6 +274,8 @@ int main(int argc, char **argv)
 		}
 	}
 	wl_proxy_marshal_flags(v.keyboard, REQ_DESTROY, NULL, 1, WL_MARSHAL_FLAG_DESTROY);
+	if (v.pointer)
+		wl_proxy_marshal_flags(v.pointer, PTR_DESTROY, NULL, 1, WL_MARSHAL_FLAG_DESTROY);
 	wl_display_roundtrip(v.display);
 	wl_display_disconnect(v.display);
 	xkb_state_unref(v.state);
