@@ -15,8 +15,9 @@
 #                        agent answers, 1 when it does not
 #   g COMMAND            runs COMMAND in the guest and returns its status;
 #                        its output (stdout and stderr) is in $AVM_OUT
-#   g_bg NAME COMMAND    starts COMMAND in the guest's background: output in
-#                        the guest's /tmp/NAME.log, pid in /tmp/NAME.pid
+#   g_bg NAME COMMAND    starts COMMAND (shell syntax, words joined by
+#                        spaces like g's) in the guest's background: output
+#                        in the guest's /tmp/NAME.log, pid in /tmp/NAME.pid
 #   g_kill NAME [SIG]    signals a background command (default TERM)
 #   g_wait_log NAME SECS PATTERN   polls the guest's /tmp/NAME.log for an
 #                        extended regex
@@ -107,10 +108,18 @@ g() {
 		return 255
 	fi
 	printf '%s %s\n' "$_n" "$*" >&7
-	if ! wait_until "$AVM_TIMEOUT" _avm_done "$_n"; then
-		echo "# g: no answer in $AVM_TIMEOUT s to: $*"
-		return 254
-	fi
+	# Its own loop, not wait_until: g is called from wait_until
+	# predicates, and wait_until keeps its deadline in globals.
+	_g_end=$(($(date +%s) + AVM_TIMEOUT))
+	_g_delay=0.01
+	until _avm_done "$_n"; do
+		if [ "$(date +%s)" -ge $_g_end ]; then
+			echo "# g: no answer in $AVM_TIMEOUT s to: $*"
+			return 254
+		fi
+		sleep $_g_delay
+		_g_delay=0.05
+	done
 	AVM_OUT=$(tr -d '\r' <"$AVM_LOG" | sed -n "/^@@OUT $_n\$/,/^@@DONE $_n /p" | sed '1d;$d')
 	_st=$(tr -d '\r' <"$AVM_LOG" | sed -n "s/^@@DONE $_n \([0-9]*\)\$/\1/p")
 	[ -n "$_st" ] || { echo "# g: the VM ended during: $*"; return 253; }

@@ -17,7 +17,7 @@
 #   - weston-flower shows
 #   - text typed on the host (weston seat FIFO, wtype on sway) reaches foot
 #   - clipboard, 1 MiB byte-exact, guest -> host and host -> guest
-#   - xterm shows (X11 through the guest's Xwayland)
+#   - xterm shows its contents (X11 through the guest's Xwayland)
 #   - when the guest clients are gone QEMU holds no more fds or memfds
 #     than before them; when the VM powers off, wlvm ends with status 0
 #     and the host compositor is back to the fds and memfds it had
@@ -85,7 +85,7 @@ explain_gaps() {
 
 # xterm's window is there, or Xwayland is gone (wlnest logs why)
 xterm_died() { g 'grep -q "Fatal server error" /run/wlnest.log'; }
-xterm_shows_or_died() { _pixels_once "other:202020>=5000" || xterm_died; }
+xterm_shows_or_died() { _pixels_once "other:202020>=2000" || xterm_died; }
 
 # stop_guest NAME: ends a guest client and waits for its window to go
 stop_guest() {
@@ -211,7 +211,7 @@ run_host() {
 
 	lap "flower"
 	# ---- typing into foot ----
-	g_bg foot foot -o dpi-aware=no sh -c "'cat >/tmp/typed'"
+	g_bg foot "foot -o dpi-aware=no sh -c 'cat >/tmp/typed'"
 	line="Typed on $host into foot 42"
 	if ! wait_pixels 40 "foot-$host" "other:202020>=5000" ||
 		! wait_until 20 guest_ok test -e /tmp/typed; then
@@ -265,21 +265,27 @@ run_host() {
 
 	lap "clipboard h2g"
 	# ---- X11 ----
-	g_bg xterm xterm -geometry 60x15
+	# cyan background: the window's contents, not just a window
+	g_bg xterm "xterm -geometry 40x8 -bg '#00ffff' -fg black -e sh -c 'echo from the guest; sleep 600'"
 	# shown, and still there a moment later (a window the host refuses
 	# shows its first frame before the error arrives)
 	if wait_until 60 xterm_shows_or_died && ! xterm_died && sleep 2 &&
-		! xterm_died && _pixels_once "other:202020>=5000"; then
-		tap_ok "$host: xterm shows (X11 through the guest's Xwayland)"
+		! xterm_died && _pixels_once "count:00FFFF>=5000"; then
+		tap_ok "$host: xterm shows its contents (X11 through the guest's Xwayland)"
 	else
-		_pixels_once "other:202020>=5000" || wait_pixels 0 "xterm-$host" "other:202020>=5000"
-		gfail "$host: xterm shows (X11 through the guest's Xwayland)" xterm
+		wait_pixels 0 "xterm-$host" "count:00FFFF>=5000"
+		gfail "$host: xterm shows its contents (X11 through the guest's Xwayland)" xterm
 		if g 'grep -q "protocol error 4 on xdg_wm_base" /run/wlnest.log'; then
 			echo "# Xwayland was disconnected by $host: xdg_wm_base error 4 (invalid surface state)."
 			echo "# weston's kiosk-shell makes every toplevel fullscreen (800x600); wlnest's X window"
 			echo "# manager resizes the X window to that but keeps its 1 px X border, so the surface is"
 			echo "# 802x602 and weston says: \"xdg_surface geometry (802 x 602) is larger than the"
 			echo "# configured fullscreen state (800 x 600)\" (seen with WAYLAND_DEBUG=client)."
+		elif shot "$T/x.ppm" && "$PIXCHECK" "$T/x.ppm" "count:FFFFFF>=5000" >/dev/null; then
+			echo "# the X window is there but white: its contents (cyan, text) never reach the host."
+			echo "# Seen without a VM too on weston's desktop-shell, which does not resize X windows:"
+			echo "# wlnest -X shows xterm -bg yellow as a white window, weston's own Xwayland shows it"
+			echo "# yellow with its text; on sway, which resizes it, it shows."
 		fi
 	fi
 	stop_guest xterm
