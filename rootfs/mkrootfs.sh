@@ -43,6 +43,7 @@ libdir=/usr/lib/$triplet
 search_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 busybox=/bin/busybox
 
+orig_args=("$@")
 out= kver= wl_ko= resolve_only=0 quiet=0
 programs=()	# "SRC:DEST" of our own programs
 apps=()
@@ -102,11 +103,11 @@ trap 'exit 130' INT TERM
 stat_key() { stat -L -c '%n %s %Y' "$@" 2>/dev/null || true; }
 {
 	echo "kver=$kver apps=${apps[*]:-} resolve_only=$resolve_only"
-	sha256sum "$0" "$self_dir"/init-initramfs.sh "$self_dir"/init-guest.sh \
-		"$self_dir"/mkinitramfs.sh
+	# contents only: the key must not depend on how paths are spelled
+	cat "$0" "$self_dir"/init-initramfs.sh "$self_dir"/init-guest.sh \
+		"$self_dir"/mkinitramfs.sh | sha256sum
 	for p in "${programs[@]}" ${wl_ko:+"$wl_ko"}; do
-		echo "program $p"
-		sha256sum "${p%%:*}"
+		echo "program $(basename "${p#*:}") $(sha256sum <"${p%%:*}")"
 	done
 	stat_key /var/lib/dpkg/status "/lib/modules/$kver/modules.dep" "$busybox"
 } >"$work/input.key"
@@ -183,7 +184,7 @@ for spec in "${programs[@]}"; do
 	dest=${spec#*:}
 	[ "$dest" = "$spec" ] && dest=/usr/bin/$(basename "$src")
 	[ -f "$src" ] || { bad+=("program $src does not exist (not built?)"); continue; }
-	add_program "$src" "$dest"
+	add_program "$(realpath "$src")" "$dest"
 done
 # Always: Xwayland for X11 apps (wlnest -X starts it on demand).
 if xw=$(PATH=$search_path command -v Xwayland); then
@@ -411,7 +412,7 @@ fi
 		while read -r f; do
 			if [ -d "$f" ]; then find "$f" -printf '%p %s %T@\n' | sort; else stat_key "$f"; fi
 		done
-	sha256sum "$self_dir"/init-guest.sh "$self_dir"/init-initramfs.sh
+	cat "$self_dir"/init-guest.sh "$self_dir"/init-initramfs.sh | sha256sum
 } | sha256sum | cut -c1-32 >"$work/image.key"
 image_key=$(cat "$work/image.key")
 
@@ -532,4 +533,7 @@ step "initramfs: modules for $kver${wl_ko:+, $(basename "$wl_ko")}"
 	-m virtio_pci,virtio_blk,virtio_rng,squashfs,overlay ${wl_ko:+-m "$wl_ko"} \
 	-i "$self_dir/init-initramfs.sh"
 echo "$input_key" >"$out/.input-key"
+# how this image was made, to make it again (tests check the cache with it)
+printf '%q ' "$0" "${orig_args[@]}" >"$out/build-command"
+echo >>"$out/build-command"
 step "done: $out/rootfs.squashfs ($(du -h "$out/rootfs.squashfs" | cut -f1)), $out/initramfs.cpio.gz ($(du -h "$out/initramfs.cpio.gz" | cut -f1))"
