@@ -282,6 +282,11 @@ kind_rules() {
 		add_dir_modules "$libdir/gio/modules"
 		[ -f /usr/share/glib-2.0/schemas/gschemas.compiled ] &&
 			data_extra+=(/usr/share/glib-2.0/schemas/gschemas.compiled)
+		# content types (gdk-pixbuf picks its loaders by them): the
+		# shared-mime-info database its trigger compiles
+		for f in /usr/share/mime/*; do
+			[ -f "$f" ] && data_extra+=("$f")
+		done
 	fi
 	# Terminal programs: the terminfo entries of ncurses-base (linux,
 	# vt100, xterm, ...) for anything using libtinfo, and the console.
