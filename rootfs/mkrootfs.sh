@@ -109,7 +109,12 @@ stat_key() { stat -L -c '%n %s %Y' "$@" 2>/dev/null || true; }
 	for p in "${programs[@]}" ${wl_ko:+"$wl_ko"}; do
 		echo "program $(basename "${p#*:}") $(sha256sum <"${p%%:*}")"
 	done
-	stat_key /var/lib/dpkg/status "/lib/modules/$kver/modules.dep" "$busybox"
+	stat_key /var/lib/dpkg/status "/lib/modules/$kver/modules.dep" "$busybox" \
+		/etc/ld.so.cache
+	# apps that no package owns (/usr/local) change without dpkg
+	for a in "${apps[@]}"; do
+		case $a in */*) stat_key "$a" ;; *) stat_key "$(PATH=$search_path command -v -- "$a" || true)" ;; esac
+	done
 } >"$work/input.key"
 input_key=$(sha256sum <"$work/input.key" | cut -c1-32)
 if [ "$resolve_only" = 0 ] && [ -f "$out/rootfs.squashfs" ] &&
@@ -169,10 +174,10 @@ data_extra=()	# host paths of data files a rule adds
 data_dirs=()	# host directories copied whole
 for a in "${apps[@]}"; do
 	case $a in
-	*/*) p=$a ;;
+	*/*) p=$(realpath -e -- "$a" 2>/dev/null || true) ;;
 	*) p=$(PATH=$search_path command -v -- "$a" 2>/dev/null || true) ;;
 	esac
-	case $p in /*) ;; *) p= ;; esac
+	case $p in /*) ;; *) p= ;; esac	# a shell builtin or function
 	if [ -z "$p" ] || [ ! -f "$p" ] || [ ! -x "$p" ]; then
 		bad+=("app '$a': no such program in $search_path (is its Debian package installed?)")
 		continue
