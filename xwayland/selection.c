@@ -65,6 +65,7 @@ struct xwm_selection {
 	struct host_offer *offer;	/* the host's current selection */
 	void *source;			/* ours, while an X client owns it */
 	bool source_confirmed;		/* the host showed it back to us */
+	bool x_owned;			/* window owns the X selection */
 	struct wl_list transfers;
 };
 
@@ -499,6 +500,10 @@ selection_changed(struct xwm_selection *sel, void *offer)
 	nest_debug("host selection %s: %s",
 		   sel->ops == &clipboard_ops ? "CLIPBOARD" : "PRIMARY",
 		   found ? "taken for X clients" : "cleared");
+	/* An X client's own selection stays when the host's is cleared. */
+	if (!found && !sel->x_owned)
+		return;
+	sel->x_owned = found != NULL;
 	xcb_set_selection_owner(wm->conn, found ? sel->window : XCB_NONE,
 				sel->atom, XCB_CURRENT_TIME);
 	xwm_flush(wm);
@@ -844,15 +849,21 @@ to_host_read_chunk(struct transfer *t)
 	if (len == 0 || t->length - t->offset + len > MAX_SELECTION) {
 		t->x_done = true;
 	} else {
-		grown = realloc(t->data, t->length - t->offset + len);
-		if (grown) {
-			memmove(grown, grown + t->offset, t->length - t->offset);
+		/* Drop what was written, then append the chunk. */
+		if (t->offset) {
+			memmove(t->data, t->data + t->offset,
+				t->length - t->offset);
 			t->length -= t->offset;
 			t->offset = 0;
+		}
+		grown = realloc(t->data, t->length + len);
+		if (grown) {
 			memcpy(grown + t->length, xcb_get_property_value(reply),
 			       len);
 			t->length += len;
 			t->data = grown;
+		} else {
+			t->x_done = true;
 		}
 		if (!t->incr)
 			t->x_done = true;
@@ -1018,6 +1029,7 @@ handle_owner_change(struct xwm_selection *sel,
 		   ev->owner);
 	if (ev->owner == sel->window)
 		return;
+	sel->x_owned = false;
 	if (ev->owner == XCB_NONE) {
 		/* The X owner is gone; so is the host copy it backed. */
 		if (sel->source) {
@@ -1148,6 +1160,7 @@ static void
 transfer_destroy(struct transfer *t)
 {
 	struct xwm *wm = t->sel->wm;
+
 
 	wl_list_remove(&t->link);
 	if (t->fd_source)

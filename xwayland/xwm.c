@@ -88,10 +88,34 @@ static const char *const atom_names[ATOM_COUNT] = {
 static void role_create(struct xwm_window *w);
 static void role_destroy(struct xwm_window *w);
 
+static void handle_event(struct xwm *wm, xcb_generic_event_t *event);
+
+/*
+ * Waiting for a reply makes xcb read every event that came before it into
+ * its own queue, where the fd no longer signals them: whatever made a
+ * round trip outside the X event handler leaves them for this.
+ */
+static void
+drain_queued_events(void *data)
+{
+	struct xwm *wm = data;
+	xcb_generic_event_t *event;
+
+	wm->drain_idle = NULL;
+	while ((event = xcb_poll_for_queued_event(wm->conn))) {
+		handle_event(wm, event);
+		free(event);
+	}
+	xcb_flush(wm->conn);
+}
+
 void
 xwm_flush(struct xwm *wm)
 {
 	xcb_flush(wm->conn);
+	if (!wm->drain_idle)
+		wm->drain_idle = wl_event_loop_add_idle(wm->xw->nest->loop,
+							drain_queued_events, wm);
 }
 
 static struct xwm_window *
@@ -1316,6 +1340,8 @@ xwm_destroy(struct xwm *wm)
 		window_destroy(w);
 	if (wm->source)
 		wl_event_source_remove(wm->source);
+	if (wm->drain_idle)
+		wl_event_source_remove(wm->drain_idle);
 	xcb_disconnect(wm->conn);
 	free(wm);
 }

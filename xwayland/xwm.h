@@ -104,6 +104,7 @@ struct xwm {
 	xcb_connection_t *conn;
 	xcb_screen_t *screen;
 	struct wl_event_source *source;
+	struct wl_event_source *drain_idle;	/* see drain_queued_events */
 	xcb_atom_t atoms[ATOM_COUNT];
 	xcb_window_t wm_window;
 	struct wl_list windows;		/* struct xwm_window */

@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Builds qemu-system-x86_64 from Debian's own qemu source package with the
-# virtio-wl-pci device added, into a cache outside the checkout.  The
-# result is keyed by a hash of our sources, so it is rebuilt only when they
-# change; the QEMU build tree is kept, so a rebuild recompiles only our
-# files.
+# virtio-wl-pci device and our fixes (patches/) added, into a cache outside
+# the checkout.  The result is keyed by a hash of our sources, so it is
+# rebuilt only when they change; the QEMU build tree is kept, so a rebuild
+# recompiles only what changed.
 #
 #   host/qemu/build-qemu.sh            build if needed, print the binary path
 #   host/qemu/build-qemu.sh --path     print the binary path if it is built
@@ -23,6 +23,7 @@ top=$(cd "$here/../.." && pwd)
 # Every file that ends up in the QEMU tree, and this script itself.
 our_files() {
 	ls "$here"/*.c "$here"/*.h "$top"/host/wl/*.c "$top"/host/wl/*.h \
+		"$here"/patches/*.patch \
 		"$top"/driver/include/uapi/linux/virtio_wl.h "$here/build-qemu.sh" |
 		LC_ALL=C sort
 }
@@ -152,6 +153,20 @@ if ! grep -q virtio-wl "$vio/virtio.c"; then
 	[ "$(grep -c virtio-wl "$vio/virtio.c")" = 2 ] || {
 		say "could not add virtio-wl to $vio/virtio.c"; exit 1; }
 fi
+# Fixes to QEMU itself (each patch says why).  A patch that is already in
+# the tree is left alone, so this stays idempotent.
+for p in "$here"/patches/*.patch; do
+	if patch -d "$src" -p1 -R -f -s --dry-run <"$p" >/dev/null 2>&1; then
+		continue
+	fi
+	if ! patch -d "$src" -p1 -N -f -s --dry-run <"$p" >&2; then
+		say "$(basename "$p") does not apply to $src"
+		exit 1
+	fi
+	patch -d "$src" -p1 -N -f -s --no-backup-if-mismatch <"$p"
+	say "applied $(basename "$p")"
+done
+
 devs=$src/configs/devices/x86_64-softmmu/wl.mak
 printf '%s\n' '# virtwl: the devices wlvm uses' CONFIG_I440FX=y CONFIG_VIRTIO_PCI=y \
 	CONFIG_VIRTIO_BLK=y CONFIG_VIRTIO_RNG=y CONFIG_VIRTIO_WL=y >"$devs.new"

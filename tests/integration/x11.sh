@@ -116,7 +116,7 @@ for host in weston sway; do
 		name="$host: $(echo $sel | tr a-z A-Z) X -> host, 1 MiB byte-exact"
 		if wait_until 10 sh -c "
 			env XDG_RUNTIME_DIR='$HOST_RT' WAYLAND_DISPLAY='$HOST_DISPLAY' \
-			timeout 10 wl-paste $wlflag -n -t text/plain >'$T/x2h.got' 2>>'$LOGDIR/wl-paste.log' &&
+			timeout 10 wl-paste $wlflag -n -t 'text/plain;charset=utf-8' >'$T/x2h.got' 2>>'$LOGDIR/wl-paste.log' &&
 			cmp -s '$T/x2h' '$T/x2h.got'"; then
 			tap_ok "$name"
 		else
@@ -129,7 +129,7 @@ for host in weston sway; do
 		# host -> X: an X window takes focus after wl-copy, so the
 		# window manager learns the new selection
 		head -c $SIZE /dev/urandom | base64 -w 76 | head -c $SIZE >"$T/h2x"
-		SPAWN_STDIN=$T/h2x spawn "wl-copy-$host-$sel" host_run wl-copy --foreground $wlflag -t text/plain
+		SPAWN_STDIN=$T/h2x spawn "wl-copy-$host-$sel" host_run wl-copy --foreground $wlflag -t "text/plain;charset=utf-8"
 		wpid=$SPAWNED_PID
 		sleep 0.5
 		x_spawn "focus-$host-$sel" "$XWIN" title

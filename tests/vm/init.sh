@@ -5,7 +5,9 @@
 # runs wl-guest-test twice in one boot: with virtio_wl accepting
 # VIRTIO_WL_F_USE_SHMEM (pfns are offsets into shared-memory region 0) and,
 # after reloading it with use_shmem=0, with absolute pfns.  Kernel command
-# line: wltest=check|bench|smoke, wltest.cycles=N (open/close cycles).
+# line: wltest=check|bench|smoke|stress, wltest.cycles=N (open/close
+# cycles); stress runs the subtest wltest.only=NAME wltest.repeat=N times
+# (time-bound ones for wltest.seconds=S each).
 # Everything the host script parses starts with "@@".
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -17,10 +19,16 @@ exec </dev/console >/dev/console 2>&1
 kv=$(uname -r)
 mode=check
 cycles=10000
+only=threads
+repeat=10
+seconds=1
 for a in $(cat /proc/cmdline); do
 	case $a in
 	wltest=*) mode=${a#*=} ;;
 	wltest.cycles=*) cycles=${a#*=} ;;
+	wltest.only=*) only=${a#*=} ;;
+	wltest.repeat=*) repeat=${a#*=} ;;
+	wltest.seconds=*) seconds=${a#*=} ;;
 	esac
 done
 
@@ -81,6 +89,15 @@ bench)
 		echo "@@ACCEL TCG"
 	fi
 	load_wl && guest_test --tag bench --bench
+	;;
+stress)
+	if load_wl; then
+		i=0
+		while [ $i -lt "$repeat" ]; do
+			guest_test --tag "stress$i" --only "$only" --seconds "$seconds" --cycles "$cycles"
+			i=$((i + 1))
+		done
+	fi
 	;;
 smoke)
 	# Without a virtio-wl device: the module loads and unloads cleanly.

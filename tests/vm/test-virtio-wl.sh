@@ -33,6 +33,10 @@ t0=$(date +%s)
 vm_boot "$log" --accel tcg --append "quiet wltest=check wltest.cycles=${VIRTWL_VM_CYCLES:-10000}"
 status=$?
 tap_diag "VM ran $(($(date +%s) - t0)) s, exit status $status"
+# timeout(1) passes on the signal that killed QEMU; 124 and 137 are its own.
+if [ "$status" -gt 128 ] && [ "$status" -ne 137 ]; then
+	tap_diag "QEMU itself died of signal $((status - 128)) (a \"Segmentation fault\" on the console is QEMU's, not the guest's)"
+fi
 
 tr -d '\r' <"$log" >"$log.txt"
 while IFS= read -r line; do

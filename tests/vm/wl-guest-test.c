@@ -9,7 +9,7 @@
  *
  * which the host script turns into TAP.  Usage:
  *   wl-guest-test [--tag TAG] [--expect-shmem 0|1] [--cycles N]
- *                 [--only NAME] [--bench]
+ *                 [--only NAME] [--seconds S] [--bench]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,12 +21,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <limits.h>
 #include <time.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/pci_regs.h>
+#include <linux/virtio_ids.h>
+#include <linux/virtio_pci.h>
 #include <linux/virtio_wl.h>
 #include <linux/virtwl.h>
 
@@ -35,6 +39,7 @@
 #define PAGE 4096u
 #define TIMEOUT_MS 20000
 #define MEMFD_CTX "virtwl-memfd"
+#define VIRTIO_ID_WL 63		/* not in the kernel's uapi headers */
 /* The 16-byte VIRTWL_IOCTL_NEW of the first ABI. */
 #define IOCTL_NEW_V1 _IOC(_IOC_READ | _IOC_WRITE, 'w', 0x00, 16)
 
@@ -84,19 +89,6 @@ static int new_vfd(uint32_t type, uint32_t size, const char *name)
 	return fd;
 }
 
-static long read_long(const char *path)
-{
-	char buf[64] = "";
-	long v = -1;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		if (read(fd, buf, sizeof(buf) - 1) > 0)
-			v = strtol(buf, NULL, 10);
-		close(fd);
-	}
-	return v;
-}
 
 static bool write_str(const char *path, const char *s)
 {
@@ -108,6 +100,25 @@ static bool write_str(const char *path, const char *s)
 	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
 	close(fd);
 	return ok;
+}
+
+static long read_long_base(const char *path, int base)
+{
+	char buf[64] = "";
+	long v = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (read(fd, buf, sizeof(buf) - 1) > 0)
+			v = strtol(buf, NULL, base);
+		close(fd);
+	}
+	return v;
+}
+
+static long read_long(const char *path)
+{
+	return read_long_base(path, 10);
 }
 
 static long count_fds(void)
@@ -1256,6 +1267,327 @@ static bool t_threads(void)
 	return true;
 }
 
+/* The PCI device (sysfs directory) of the virtio device with this id. */
+static bool virtio_pci_dir(long id, char *out, size_t len)
+{
+	char path[PATH_MAX], real[PATH_MAX];
+	DIR *d = opendir("/sys/bus/virtio/devices");
+	struct dirent *e;
+	bool found = false;
+
+	if (!d)
+		return false;
+	while (!found && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s/device", e->d_name);
+		if (read_long_base(path, 16) != id)
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s/..", e->d_name);
+		found = realpath(path, real) && strlen(real) < len;
+		if (found)
+			strcpy(out, real);
+	}
+	closedir(d);
+	return found;
+}
+
+/* Finds a virtio PCI capability of cfg_type @type: its BAR and offset. */
+static bool virtio_pci_cap(const char *pci, int type, int *bar, uint32_t *off)
+{
+	char path[PATH_MAX];
+	uint8_t cfg[256];
+	unsigned int pos, hops;
+	int fd;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/config", pci);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ok = read(fd, cfg, sizeof(cfg)) == (ssize_t)sizeof(cfg);
+	close(fd);
+	if (!ok || !(cfg[PCI_STATUS] & PCI_STATUS_CAP_LIST))
+		return false;
+	for (pos = cfg[PCI_CAPABILITY_LIST] & ~3u, hops = 0;
+	     pos >= 0x40 && pos + sizeof(struct virtio_pci_cap) <= sizeof(cfg) && hops < 48;
+	     pos = cfg[pos + PCI_CAP_LIST_NEXT] & ~3u, hops++) {
+		struct virtio_pci_cap cap;
+
+		memcpy(&cap, &cfg[pos], sizeof(cap));
+		if (cap.cap_vndr != PCI_CAP_ID_VNDR || cap.cfg_type != type)
+			continue;
+		*bar = cap.bar;
+		*off = cap.offset;	/* little-endian, as is x86 */
+		return *bar < 6;
+	}
+	return false;
+}
+
+static bool pci_bar_start(const char *pci, int bar, uint64_t *start)
+{
+	char path[PATH_MAX], line[128];
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/resource", pci);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	for (i = 0; i <= bar && fgets(line, sizeof(line), f); i++)
+		;
+	fclose(f);
+	if (i <= bar)
+		return false;
+	*start = strtoull(line, NULL, 16);
+	return *start != 0;
+}
+
+static bool write_file(const char *dir, const char *name, const char *s)
+{
+	char path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+		return false;
+	return write_str(path, s);
+}
+
+/*
+ * A register of another device that lies above the shared-memory window
+ * in guest-physical space, so that every mapping added to or removed from
+ * the window renumbers it in the VMM's memory map: the number of queues
+ * in virtio-rng's common configuration.  User space reads it directly:
+ * the device's driver is unbound meanwhile (a bound driver owns the BAR).
+ */
+struct reg_probe {
+	char pci[256];
+	char driver[256];
+	void *map;
+	size_t map_len;
+	volatile const uint16_t *reg;
+	uint16_t expect;
+};
+
+static bool reg_probe_close(struct reg_probe *rp);
+
+static bool reg_probe_open(struct reg_probe *rp, char *whynot, size_t len)
+{
+	char wl[256], path[PATH_MAX], real[PATH_MAX];
+	uint64_t window, start;
+	uint32_t off, woff;
+	int bar, wbar, fd;
+	void *map;
+
+	memset(rp, 0, sizeof(*rp));
+	if (!virtio_pci_dir(VIRTIO_ID_WL, wl, sizeof(wl)) ||
+	    !virtio_pci_cap(wl, VIRTIO_PCI_CAP_SHARED_MEMORY_CFG, &wbar, &woff) ||
+	    !pci_bar_start(wl, wbar, &window)) {
+		snprintf(whynot, len, "no shared-memory window found");
+		return false;
+	}
+	if (!virtio_pci_dir(VIRTIO_ID_RNG, rp->pci, sizeof(rp->pci)) ||
+	    !virtio_pci_cap(rp->pci, VIRTIO_PCI_CAP_COMMON_CFG, &bar, &off) ||
+	    !pci_bar_start(rp->pci, bar, &start)) {
+		snprintf(whynot, len, "no virtio-rng PCI device");
+		return false;
+	}
+	if (start < window) {
+		snprintf(whynot, len, "virtio-rng's BAR is below the window");
+		return false;
+	}
+	snprintf(path, sizeof(path), "%s/driver", rp->pci);
+	if (!realpath(path, real) || strlen(real) >= sizeof(rp->driver) ||
+	    !write_file(strcpy(rp->driver, real), "unbind", strrchr(rp->pci, '/') + 1)) {
+		snprintf(whynot, len, "cannot unbind virtio-rng: %s", strerror(errno));
+		return false;
+	}
+	snprintf(path, sizeof(path), "%s/resource%d", rp->pci, bar);
+	rp->map_len = round_page(off + sizeof(struct virtio_pci_common_cfg));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	map = fd < 0 ? MAP_FAILED : mmap(NULL, rp->map_len, PROT_READ, MAP_SHARED, fd, 0);
+	if (fd >= 0)
+		close(fd);
+	if (map == MAP_FAILED) {
+		snprintf(whynot, len, "mmap of BAR %d: %s", bar, strerror(errno));
+		write_file(rp->driver, "bind", strrchr(rp->pci, '/') + 1);
+		return false;
+	}
+	rp->map = map;
+	rp->reg = (volatile const uint16_t *)((uint8_t *)map + off +
+		offsetof(struct virtio_pci_common_cfg, num_queues));
+	rp->expect = *rp->reg;
+	if (!rp->expect || rp->expect == 0xffff) {
+		snprintf(whynot, len, "virtio-rng reports %#x queues", rp->expect);
+		reg_probe_close(rp);
+		return false;
+	}
+	return true;
+}
+
+static bool reg_probe_close(struct reg_probe *rp)
+{
+	if (!rp->map)
+		return true;
+	munmap(rp->map, rp->map_len);
+	rp->map = NULL;
+	return write_file(rp->driver, "bind", strrchr(rp->pci, '/') + 1);
+}
+
+/* Many reads in straight-line code: one translation block of a TCG vCPU. */
+static long reg_burst(volatile const uint16_t *reg, uint16_t expect)
+{
+	long bad = 0;
+
+#define REG_READ8 \
+	bad += *reg != expect; bad += *reg != expect; bad += *reg != expect; \
+	bad += *reg != expect; bad += *reg != expect; bad += *reg != expect; \
+	bad += *reg != expect; bad += *reg != expect;
+	REG_READ8 REG_READ8 REG_READ8 REG_READ8
+#undef REG_READ8
+	return bad;
+}
+
+enum churn_kind { CHURN_ALLOC, CHURN_ECHO, CHURN_REG };
+
+struct churner {
+	pthread_t thread;
+	enum churn_kind kind;
+	double until;
+	long rounds;
+	long wrong;		/* CHURN_REG: reads that returned something else */
+	struct reg_probe *probe;
+	char err[160];
+};
+
+static double churn_seconds = 1.0;
+
+static bool churn_alloc(struct churner *w, int dev)
+{
+	int fd = wl_new(dev, VIRTWL_IOCTL_NEW_ALLOC, PAGE, NULL);
+	volatile uint8_t *p;
+
+	if (fd < 0) {
+		snprintf(w->err, sizeof(w->err), "ALLOC %ld: %s", w->rounds, strerror(-fd));
+		return false;
+	}
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		snprintf(w->err, sizeof(w->err), "mmap %ld: %s", w->rounds, strerror(errno));
+		close(fd);
+		return false;
+	}
+	p[w->rounds % PAGE] = 1;
+	munmap((void *)p, PAGE);
+	close(fd);
+	return true;
+}
+
+static bool churn_echo(struct churner *w, struct conn *c)
+{
+	struct wlt_msg m;
+	uint8_t *p = NULL;
+	int r = conn_send(c, WLT_ECHO, 0, 0, "ping", 4, NULL, 0);
+
+	if (!r)
+		r = conn_reply(c, &m, &p);
+	if (r || m.len != 4 || memcmp(p, "ping", 4)) {
+		snprintf(w->err, sizeof(w->err), "echo %ld: %s", w->rounds,
+			 r ? strerror(-r) : "data differs");
+		free(p);
+		return false;
+	}
+	free(p);
+	return true;
+}
+
+static void *churner_main(void *arg)
+{
+	struct churner *w = arg;
+	struct conn *c = NULL;
+	int dev = -1;
+	bool ok = true;
+
+	if (w->kind == CHURN_ALLOC && (dev = dev_open()) < 0)
+		snprintf(w->err, sizeof(w->err), "open: %s", strerror(errno));
+	if (w->kind == CHURN_ECHO && !(c = conn_open(NULL)))
+		snprintf(w->err, sizeof(w->err), "NEW_CTX: %s", strerror(errno));
+	if (w->err[0])
+		return NULL;
+	while (ok && now_s() < w->until) {
+		switch (w->kind) {
+		case CHURN_ALLOC:
+			ok = churn_alloc(w, dev);
+			break;
+		case CHURN_ECHO:
+			ok = churn_echo(w, c);
+			break;
+		case CHURN_REG:
+			w->wrong += reg_burst(w->probe->reg, w->probe->expect);
+			break;
+		}
+		w->rounds++;
+	}
+	if (dev >= 0)
+		close(dev);
+	conn_close(c);
+	return NULL;
+}
+
+/*
+ * The device maps and unmaps host memory in its window (allocations made
+ * and closed) while the guest keeps using device registers from other
+ * threads: queue kicks of round trips, and a register above the window
+ * read from user space.  Every access must reach its register and the VMM
+ * must survive: a VMM that switched its memory map under a running vCPU
+ * sent them to a neighbouring region, or crashed.
+ */
+static bool t_remap_churn(void)
+{
+	static const enum churn_kind kinds[] = {
+		CHURN_ALLOC, CHURN_ALLOC, CHURN_ECHO, CHURN_REG,
+	};
+	enum { N = sizeof(kinds) / sizeof(kinds[0]) };
+	struct churner w[N];
+	struct reg_probe probe;
+	long done[3] = { 0 }, wrong = 0;
+	double until;
+	char whynot[200];
+	bool probing = reg_probe_open(&probe, whynot, sizeof(whynot));
+	int i, n = 0;
+
+	if (!probing)
+		printf("@@DIAG %s/remap_churn: no register probe: %s\n", tag, whynot);
+	memset(w, 0, sizeof(w));
+	until = now_s() + churn_seconds;
+	for (i = 0; i < N; i++) {
+		if (kinds[i] == CHURN_REG && !probing)
+			continue;
+		w[n].kind = kinds[i];
+		w[n].until = until;
+		w[n].probe = &probe;
+		if (pthread_create(&w[n].thread, NULL, churner_main, &w[n]))
+			break;
+		n++;
+	}
+	for (i = 0; i < n; i++)
+		pthread_join(w[i].thread, NULL);
+	CHECK(reg_probe_close(&probe), "binding virtio-rng again: %s", strerror(errno));
+	CHECK(n == N - !probing, "pthread_create failed");
+	for (i = 0; i < n; i++) {
+		CHECK(!w[i].err[0], "thread %d: %s", i, w[i].err);
+		done[w[i].kind] += w[i].rounds;
+		wrong += w[i].wrong;
+	}
+	printf("@@DIAG %s/remap_churn: %ld allocations, %ld round trips, %ld register reads "
+	       "in %.1f s\n", tag, done[CHURN_ALLOC], done[CHURN_ECHO],
+	       done[CHURN_REG] * 32, churn_seconds);
+	CHECK(!wrong, "%ld of %ld reads of a register above the window returned something else",
+	      wrong, done[CHURN_REG] * 32);
+	CHECK(done[CHURN_ALLOC] && done[CHURN_ECHO] && (!probing || done[CHURN_REG]),
+	      "no progress");
+	return true;
+}
+
 static int host_fdcount(struct conn *c, uint64_t *peer)
 {
 	struct wlt_msg m;
@@ -1703,6 +2035,7 @@ static const struct subtest tests[] = {
 	{ "queue_overrun", t_overrun },
 	{ "close_churn", t_close_churn },
 	{ "threads", t_threads },
+	{ "remap_churn", t_remap_churn },
 	{ "open_close_cycles", t_leak },
 	{ "no_malformed_messages", t_no_drops },
 	/* Last: it leaves undelivered host vfds until the module unloads. */
@@ -1733,12 +2066,14 @@ int main(int argc, char **argv)
 			cycles = atol(argv[++a]);
 		else if (!strcmp(argv[a], "--only") && a + 1 < argc)
 			only = argv[++a];
+		else if (!strcmp(argv[a], "--seconds") && a + 1 < argc)
+			churn_seconds = atof(argv[++a]);
 		else if (!strcmp(argv[a], "--bench")) {
 			list = benches;
 			n = sizeof(benches) / sizeof(benches[0]);
 		} else {
 			fprintf(stderr, "usage: wl-guest-test [--tag T] [--expect-shmem 0|1] "
-				"[--cycles N] [--only NAME] [--bench]\n");
+				"[--cycles N] [--only NAME] [--seconds S] [--bench]\n");
 			return 2;
 		}
 	}
