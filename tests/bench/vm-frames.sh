@@ -140,14 +140,22 @@ awk -v accel="$ACCEL" -v raw="$raw_rtt" -v nest="$nest_rtt" -v nat="$native_rtt"
 			printf "  %-44s %10.1f %10.3f %10s\n", "guest (" accel "): memcpy of the damage (limit)", gm[d], 1000 / gm[d], "-"
 			printf "  %-44s %10.1f %10.3f %10s\n", "host: memcpy of the damage", hm[d], 1000 / hm[d], "-"
 			f = frame[d]
-			copy = 1000 / gm[d]
 			vq = nestcpu[d] * sysshare[d]
-			fwd = nestcpu[d] - vq - copy
-			if (fwd < 0) fwd = 0
-			rest = f - client[d] - copy - fwd - vq
-			printf "  guest frame %.3f ms: client %.3f (%.0f%%), wlnest copy %.3f (%.0f%%), wlnest forwarding %.3f (%.0f%%),\n",
+			user = nestcpu[d] - vq
+			# the copy: what a guest memcpy of the bytes wlnest
+			# copied per commit costs (the damage of the frames
+			# since that buffer was last used, not just the last
+			# one), at most all of the user time of wlnest
+			dbytes = d == "full" ? 1920 * 1080 * 4 : 64 * 64 * 4
+			per = cm[d] > 0 ? cb[d] / cm[d] : dbytes
+			copy = 1000 / gm[d] * per / dbytes
+			if (copy > user) copy = user
+			fwd = user - copy
+			rest = f - client[d] - nestcpu[d]
+			if (rest < 0) rest = 0
+			printf "  guest frame %.3f ms: client %.3f (%.0f%%); wlnest: copy %.3f (%.0f%%), forwarding %.3f (%.0f%%),\n",
 				f, client[d], 100 * client[d] / f, copy, 100 * copy / f, fwd, 100 * fwd / f
-			printf "    driver + virtqueue (wlnest system time) %.3f (%.0f%%), waiting for the host %.3f (%.0f%%)\n",
+			printf "    driver + virtqueue (its system time) %.3f (%.0f%%); the vCPU idle, waiting for the host: %.3f (%.0f%%)\n",
 				vq, 100 * vq / f, rest, 100 * rest / f
 			printf "  guest frames/s = %.2fx the memcpy limit; wlnest copied %d bytes per commit; host CPU of QEMU %.3f ms per guest frame\n",
 				gf[d] / gm[d], (cm[d] > 0 ? cb[d] / cm[d] : 0), qc[d]
@@ -156,6 +164,7 @@ awk -v accel="$ACCEL" -v raw="$raw_rtt" -v nest="$nest_rtt" -v nat="$native_rtt"
 		printf "  %-44s %10.1f us\n", "native: on the host", nat
 		printf "  %-44s %10.1f us  (%.1fx native)\n", "guest (" accel "): raw on a virtio_wl context", raw, raw / nat
 		printf "  %-44s %10.1f us  (%.1fx native; wlnest adds %.1f us)\n", "guest (" accel "): through wlnest", nest, nest / nat, nest - raw
-		print "(the copy is the guest memcpy of the damaged bytes; forwarding is the rest of wlnest'"'"'s user time;"
-		print " frames are pipelined over 3 buffers, so round trips overlap frames; under TCG every guest figure includes the emulation)"
+		print "(client and wlnest figures are their CPU time per frame in the guest; the copy is what a guest memcpy of the"
+		print " bytes wlnest copied costs, the rest of its user time is forwarding; frames are pipelined over 3 buffers, so"
+		print " round trips overlap frames; under TCG every guest figure includes the emulation)"
 	}' "$res"
