@@ -63,23 +63,31 @@ gfail() {
 
 # explain_gaps HOST-FILE GUEST-FILE: which 64 KiB pieces of the host's
 # file arrived in the guest's copy, in order (a relay that drops pieces
-# shows as gaps)
+# shows as gaps).  Sets WHY (a short cause for the test's name, or empty)
+# and writes its comments to $T/why.
 explain_gaps() {
 	g "wc -c <$2; n=\$(((\$(wc -c <$2) + 65535) / 65536)); k=0; while [ \$k -lt \$n ]; do dd if=$2 bs=65536 skip=\$k count=1 2>/dev/null | sha256sum | cut -c1-16; k=\$((k + 1)); done"
 	_got=$(echo "$AVM_OUT" | head -n 1)
 	echo "$AVM_OUT" | sed 1d >"$T/gap-guest"
+	_pieces=$(($(wc -c <"$1") / 65536))
 	_k=0
-	while [ $_k -lt $(($(wc -c <"$1") / 65536)) ]; do
+	while [ $_k -lt $_pieces ]; do
 		dd if="$1" bs=65536 skip=$_k count=1 2>/dev/null | sha256sum | cut -c1-16
 		_k=$((_k + 1))
 	done >"$T/gap-host"
 	_map=$(while read -r _s; do grep -n "^$_s\$" "$T/gap-host" | cut -d: -f1 | head -n 1; done <"$T/gap-guest" | tr '\n' ' ')
-	echo "# received $_got of $(wc -c <"$1") bytes; the 64 KiB pieces that arrived, by their number in the original: $_map"
-	if [ "$(echo "$_map" | wc -w)" -eq "$(wc -l <"$T/gap-guest")" ] &&
+	WHY=
+	echo "# received $_got of $(wc -c <"$1") bytes; the 64 KiB pieces that arrived, by their number in the original: $_map" >"$T/why"
+	_n=$(echo "$_map" | wc -w)
+	if [ "$_n" -gt 0 ] && [ "$_n" -eq "$(wc -l <"$T/gap-guest")" ] &&
 		[ "$(echo "$_map" | tr ' ' '\n' | sed '/^$/d' | sort -n | tr '\n' ' ')" = "$_map" ]; then
-		echo "# every piece that arrived is intact and in order: whole pieces were dropped on the way"
-		echo "# (wlnest's virtwl pipe relay, compositor/virtwl.c: relay_readable reads on EPOLLHUP while"
-		echo "#  the previous piece is still waiting for the guest client's full pipe, and overwrites it)"
+		WHY="wlnest's pipe relay dropped $((_pieces - _n)) of $_pieces whole 64 KiB pieces"
+		cat >>"$T/why" <<-EOF
+		# every piece that arrived is intact and in order: whole pieces were dropped on the way
+		# (wlnest's virtwl pipe relay, compositor/virtwl.c: while the guest client's pipe is full the
+		#  relay stops asking for EPOLLIN, but epoll still reports EPOLLHUP once the host end has hung
+		#  up; relay_readable then reads the next piece over the one not yet written)
+		EOF
 	fi
 }
 
@@ -257,8 +265,9 @@ run_host() {
 		[ "$(echo "$AVM_OUT" | tail -n 1 | cut -d' ' -f1)" = "$sum_h" ]; then
 		tap_ok "$name"
 	else
-		gfail "$name" clipp
 		explain_gaps "$T/h2g" /tmp/h2g
+		gfail "$name${WHY:+ - $WHY}" clipp
+		cat "$T/why"
 	fi
 	stop_pid "$wpid"
 	wait_clear 10
@@ -273,20 +282,27 @@ run_host() {
 		! xterm_died && _pixels_once "count:00FFFF>=5000"; then
 		tap_ok "$host: xterm shows its contents (X11 through the guest's Xwayland)"
 	else
-		wait_pixels 0 "xterm-$host" "count:00FFFF>=5000"
-		gfail "$host: xterm shows its contents (X11 through the guest's Xwayland)" xterm
+		wait_pixels 0 "xterm-$host" "count:00FFFF>=5000" >"$T/why"
+		WHY=
 		if g 'grep -q "protocol error 4 on xdg_wm_base" /run/wlnest.log'; then
-			echo "# Xwayland was disconnected by $host: xdg_wm_base error 4 (invalid surface state)."
-			echo "# weston's kiosk-shell makes every toplevel fullscreen (800x600); wlnest's X window"
-			echo "# manager resizes the X window to that but keeps its 1 px X border, so the surface is"
-			echo "# 802x602 and weston says: \"xdg_surface geometry (802 x 602) is larger than the"
-			echo "# configured fullscreen state (800 x 600)\" (seen with WAYLAND_DEBUG=client)."
+			WHY="$host disconnected Xwayland (xdg_wm_base error 4): wlnest's X window manager"
+			cat >>"$T/why" <<-EOF
+			# weston's kiosk-shell makes every toplevel fullscreen (800x600); wlnest's X window
+			# manager resizes the X window to that but keeps its 1 px X border, so the surface is
+			# 802x602 and weston says: "xdg_surface geometry (802 x 602) is larger than the
+			# configured fullscreen state (800 x 600)" (seen with WAYLAND_DEBUG=client).
+			EOF
 		elif shot "$T/x.ppm" && "$PIXCHECK" "$T/x.ppm" "count:FFFFFF>=5000" >/dev/null; then
-			echo "# the X window is there but white: its contents (cyan, text) never reach the host."
-			echo "# Seen without a VM too on weston's desktop-shell, which does not resize X windows:"
-			echo "# wlnest -X shows xterm -bg yellow as a white window, weston's own Xwayland shows it"
-			echo "# yellow with its text; on sway, which resizes it, it shows."
+			WHY="the X window stays white"
+			cat >>"$T/why" <<-EOF
+			# the X window is there but white: its contents (cyan, text) never reach the host.
+			# Seen without a VM too on weston's desktop-shell, which does not resize X windows:
+			# wlnest -X shows xterm -bg yellow as a white window, weston's own Xwayland shows it
+			# yellow with its text; on sway, which resizes it, it shows.
+			EOF
 		fi
+		gfail "$host: xterm shows its contents (X11 through the guest's Xwayland)${WHY:+ - $WHY}" xterm
+		cat "$T/why"
 	fi
 	stop_guest xterm
 	lap "xterm"
