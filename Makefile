@@ -89,7 +89,8 @@ bench: deps
 	@tests/bench/run.sh --build $(BUILD) $(BENCHES)
 
 demo: deps
-	@$(MAKE) --no-print-directory all check-programs
+	@$(MAKE) --no-print-directory all rootfs $(BUILD)/tests/weston-inject.so \
+		$(BUILD)/tests/pixcheck
 	@scripts/demo.sh --build $(BUILD)
 
 install: $(INSTALL_BIN)

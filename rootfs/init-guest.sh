@@ -1,0 +1,98 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# /usr/lib/virtwl/init: the guest's init once the root image is mounted
+# (rootfs/init-initramfs.sh switches to it).  Starts wlnest over /dev/wl0
+# (with X11 through Xwayland on :0), runs the command wlvm passed
+# (wlvm.cmd=BASE64 on the kernel command line) with WAYLAND_DISPLAY and
+# DISPLAY set, and powers off when it ends.  Kernel command line:
+#   virtwl.keep=1       a shell on the serial console after the command
+#                       (without a command there always is one); the VM
+#                       powers off when it exits
+#   virtwl.socket=NAME  the host socket wlnest asks for (a name given to
+#                       wlvm --wayland-sock NAME=PATH); default the unnamed
+#   virtwl.x11=0        no X11 (wlnest without -X)
+# Lines for scripts watching the console start with "virtwl:".
+export PATH=/usr/local/bin:/usr/bin:/usr/sbin
+export HOME=/root LANG=C.UTF-8 XDG_RUNTIME_DIR=/run/user/0
+export WAYLAND_DISPLAY=wayland-0 TERM=linux
+exec </dev/console >/dev/console 2>&1
+
+mount -t tmpfs -o mode=755 tmpfs /run
+mkdir -p /dev/pts /dev/shm "$XDG_RUNTIME_DIR"
+chmod 700 "$XDG_RUNTIME_DIR"
+mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
+mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+hostname -F /etc/hostname
+ip link set lo up 2>/dev/null
+
+cmd=
+keep=0
+x11=1
+socket=
+for a in $(cat /proc/cmdline); do
+	case $a in
+	wlvm.cmd=*) cmd=$(echo "${a#wlvm.cmd=}" | base64 -d) ;;
+	virtwl.keep=1) keep=1 ;;
+	virtwl.x11=0) x11=0 ;;
+	virtwl.socket=*) socket=${a#*=} ;;
+	esac
+done
+
+up() { cut -d' ' -f1 /proc/uptime; }
+
+set -- --virtwl --socket "$WAYLAND_DISPLAY"
+[ -n "$socket" ] && set -- "$@" --virtwl-socket "$socket"
+if [ $x11 = 1 ]; then
+	set -- "$@" --x-display 0
+	export DISPLAY=:0
+fi
+if [ ! -e /dev/wl0 ]; then
+	echo "virtwl: no /dev/wl0 (virtio_wl not loaded, or no virtio-wl-pci device)"
+fi
+wlnest "$@" >/run/wlnest.log 2>&1 &
+wlnest_pid=$!
+i=0
+while [ ! -S "$XDG_RUNTIME_DIR/$WAYLAND_DISPLAY" ] && kill -0 $wlnest_pid 2>/dev/null &&
+	[ $i -lt 400 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+if [ -S "$XDG_RUNTIME_DIR/$WAYLAND_DISPLAY" ]; then
+	echo "virtwl: ready at $(up) s: wlnest pid $wlnest_pid on $WAYLAND_DISPLAY${DISPLAY:+, X11 on $DISPLAY}"
+else
+	echo "virtwl: wlnest did not start; its log:"
+	sed 's/^/virtwl: wlnest: /' /run/wlnest.log
+fi
+
+shell() {
+	echo "virtwl: shell on the serial console (WAYLAND_DISPLAY=$WAYLAND_DISPLAY${DISPLAY:+ DISPLAY=$DISPLAY}); exit powers off"
+	setsid cttyhack sh -l
+}
+
+if [ -n "$cmd" ]; then
+	(eval "$cmd")
+	echo "virtwl: command exited with status $? at $(up) s"
+	[ $keep = 1 ] && shell
+else
+	shell
+fi
+
+if kill -0 $wlnest_pid 2>/dev/null; then
+	kill $wlnest_pid
+	wait $wlnest_pid
+	st=$?
+else
+	wait $wlnest_pid
+	st=$?
+fi
+# 143: the SIGTERM above, when wlnest does not catch it
+case $st in
+0 | 143) ;;
+*)
+	echo "virtwl: wlnest exited with status $st; its log ends:"
+	tail -n 20 /run/wlnest.log | sed 's/^/virtwl: wlnest: /'
+	;;
+esac
+echo "virtwl: powering off at $(up) s"
+poweroff -f

@@ -1,0 +1,549 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# Builds a guest image from the Debian packages installed on this machine:
+# a squashfs root filesystem with the chosen apps, everything they need at
+# run time, wlnest, Xwayland, fonts and busybox, plus a small initramfs
+# (busybox, Debian's virtio modules and virtio_wl.ko for the same kernel)
+# that mounts it as the root (read-only squashfs under a tmpfs overlay).
+#
+#   rootfs/mkrootfs.sh -o DIR [-k KVER] [-w VIRTIO_WL_KO] [-p FILE[:DEST]]...
+#                      [-n] [-q] [--] APP...
+#
+#   -o DIR    output directory: DIR/rootfs.squashfs, DIR/initramfs.cpio.gz,
+#             DIR/manifest.txt (every file and where it came from)
+#   -k KVER   kernel release (default: what linux-image-amd64 depends on)
+#   -w FILE   virtio_wl.ko built for KVER (checked with modinfo)
+#   -p F[:D]  a program of ours (wlnest, test clients) installed at D
+#             (default /usr/bin/NAME); its libraries are resolved like an
+#             app's.  Repeatable.
+#   -n        resolve and print the manifest summary only (no image)
+#   -q        quiet: no progress lines
+#   APP       a program name looked up in PATH, or a path.  A name that is
+#             not an installed program fails the build.
+#
+# What an app needs is found automatically, in three ways:
+#  1. libraries: ldd on every program and every loadable module added;
+#  2. data: the files under /etc and /usr/share (minus documentation) of
+#     every package that owns one of those programs or libraries, and of
+#     the packages they depend on that ship no programs or libraries
+#     (fonts, xkb data, terminfo, fontconfig's configuration, ...);
+#  3. a rule per kind of dependency that no package relation names
+#     (the helpers Xwayland runs, X core fonts, loadable module
+#     directories of gdk-pixbuf, GTK and GIO with their caches, compiled
+#     GSettings schemas, terminfo, the C.UTF-8 locale); see kind_rules.
+# Results are cached by content: when the inputs are unchanged nothing is
+# rebuilt, and when only the package database changed but the resolved
+# files did not, the image is kept.
+set -euo pipefail
+
+self_dir=$(cd "$(dirname "$0")" && pwd)
+triplet=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+libdir=/usr/lib/$triplet
+search_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+busybox=/bin/busybox
+
+orig_args=("$@")
+out= kver= wl_ko= resolve_only=0 quiet=0
+programs=()	# "SRC:DEST" of our own programs
+apps=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	-o) out=$2; shift 2 ;;
+	-k) kver=$2; shift 2 ;;
+	-w) wl_ko=$2; shift 2 ;;
+	-p) programs+=("$2"); shift 2 ;;
+	-n) resolve_only=1; shift ;;
+	-q) quiet=1; shift ;;
+	--) shift; apps+=("$@"); break ;;
+	-h | --help) sed -n '4,32s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-*) echo "mkrootfs: unknown option $1 (see --help)" >&2; exit 2 ;;
+	*) apps+=("$1"); shift ;;
+	esac
+done
+
+die() { echo "mkrootfs: error: $*" >&2; exit 1; }
+t_start=$(date +%s%N)
+step() {
+	[ "$quiet" = 1 ] && return 0
+	awk -v a="$t_start" -v b="$(date +%s%N)" -v m="$*" \
+		'BEGIN { printf "[rootfs %5.1fs] %s\n", (b - a) / 1e9, m }'
+}
+[ -n "$out" ] || die "no output directory (-o DIR)"
+
+if [ -z "$kver" ]; then
+	kver=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null |
+		sed -nE 's/.*linux-image-([^ ,]+).*/\1/p')
+	[ -n "$kver" ] && [ -d "/lib/modules/$kver" ] ||
+		kver=$(ls /lib/modules 2>/dev/null | sort -V | tail -1)
+fi
+[ -n "$kver" ] && [ -f "/lib/modules/$kver/modules.dep" ] ||
+	die "no kernel modules for '$kver' (scripts/install-deps.sh vm installs linux-image-amd64)"
+if [ -n "$wl_ko" ]; then
+	[ -f "$wl_ko" ] || die "no $wl_ko (make module)"
+	ko_ver=$(modinfo -F vermagic "$wl_ko" | cut -d' ' -f1)
+	[ "$ko_ver" = "$kver" ] || die "$wl_ko is built for '$ko_ver', the image's kernel is '$kver'"
+fi
+[ -x "$busybox" ] && ! ldd "$busybox" >/dev/null 2>&1 ||
+	die "$busybox is missing or not static (install busybox-static)"
+command -v mksquashfs >/dev/null || [ "$resolve_only" = 1 ] ||
+	die "mksquashfs is missing (install squashfs-tools)"
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/mkrootfs.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
+
+# ---- the cache key of the inputs ----
+# Everything the result depends on: this script and the guest init
+# scripts, the arguments, our own files (by content), the kernel's
+# modules and the package database (by size and time: any apt run may
+# change what an app resolves to).
+stat_key() { stat -L -c '%n %s %Y' "$@" 2>/dev/null || true; }
+{
+	echo "kver=$kver apps=${apps[*]:-} resolve_only=$resolve_only"
+	# contents only: the key must not depend on how paths are spelled
+	cat "$0" "$self_dir"/init-initramfs.sh "$self_dir"/init-guest.sh \
+		"$self_dir"/mkinitramfs.sh | sha256sum
+	for p in "${programs[@]}" ${wl_ko:+"$wl_ko"}; do
+		echo "program $(basename "${p#*:}") $(sha256sum <"${p%%:*}")"
+	done
+	stat_key /var/lib/dpkg/status "/lib/modules/$kver/modules.dep" "$busybox" \
+		/etc/ld.so.cache
+	# apps that no package owns (/usr/local) change without dpkg
+	for a in "${apps[@]}"; do
+		case $a in */*) stat_key "$a" ;; *) stat_key "$(PATH=$search_path command -v -- "$a" || true)" ;; esac
+	done
+} >"$work/input.key"
+input_key=$(sha256sum <"$work/input.key" | cut -c1-32)
+if [ "$resolve_only" = 0 ] && [ -f "$out/rootfs.squashfs" ] &&
+	[ -f "$out/initramfs.cpio.gz" ] &&
+	[ "$(cat "$out/.input-key" 2>/dev/null)" = "$input_key" ]; then
+	step "up to date ($out)"
+	exit 0
+fi
+
+# ---- 1. programs ----
+# Paths are kept as the host spells them; the image is /usr-merged, so
+# /bin, /sbin, /lib and /lib64 map into /usr (image_path).
+image_path() {
+	case $1 in
+	/bin/* | /sbin/* | /lib/* | /lib64/* | /lib32/* | /libx32/*) echo "/usr$1" ;;
+	*) echo "$1" ;;
+	esac
+}
+is_elf() { [ "$(head -c 4 "$1" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' ]; }
+
+declare -A elf_seen=()	# host path -> 1
+declare -A copy_to=()	# host path -> image path (ELF files, copied dereferenced)
+elf_queue=()
+bad=()
+
+add_elf() {	# HOST-PATH [IMAGE-PATH]
+	local p=$1
+	[ -n "${elf_seen[$p]:-}" ] && return 0
+	elf_seen[$p]=1
+	copy_to[$p]=${2:-$(image_path "$p")}
+	elf_queue+=("$p")
+}
+
+add_program() {	# SRC [DEST] : ELF or script
+	local src=$1 dest=${2:-} interp
+	if is_elf "$src"; then
+		add_elf "$src" "$dest"
+		return 0
+	fi
+	interp=$(head -n 1 "$src" | sed -n 's/^#![[:space:]]*\([^[:space:]]*\).*/\1/p')
+	[ -n "$interp" ] || { bad+=("$src: neither an ELF program nor a #! script"); return 0; }
+	copy_to[$src]=${dest:-$(image_path "$src")}
+	case $interp in
+	/bin/sh | /usr/bin/sh | /bin/dash | /usr/bin/env) ;;	# busybox serves these
+	*)
+		if [ -x "$interp" ]; then
+			add_program "$interp"
+			echo "mkrootfs: note: $src runs $interp; its own module tree is not resolved" >&2
+		else
+			bad+=("$src: interpreter $interp is not installed")
+		fi
+		;;
+	esac
+}
+
+data_extra=()	# host paths of data files a rule adds
+data_dirs=()	# host directories copied whole
+for a in "${apps[@]}"; do
+	case $a in
+	*/*) p=$(realpath -e -- "$a" 2>/dev/null || true) ;;
+	*) p=$(PATH=$search_path command -v -- "$a" 2>/dev/null || true) ;;
+	esac
+	case $p in /*) ;; *) p= ;; esac	# a shell builtin or function
+	if [ -z "$p" ] || [ ! -f "$p" ] || [ ! -x "$p" ]; then
+		bad+=("app '$a': no such program in $search_path (is its Debian package installed?)")
+		continue
+	fi
+	add_program "$p" "/usr/bin/$(basename "$a")"
+done
+for spec in "${programs[@]}"; do
+	src=${spec%%:*}
+	dest=${spec#*:}
+	[ "$dest" = "$spec" ] && dest=/usr/bin/$(basename "$src")
+	[ -f "$src" ] || { bad+=("program $src does not exist (not built?)"); continue; }
+	add_program "$(realpath "$src")" "$dest"
+done
+# Always: Xwayland for X11 apps (wlnest -X starts it on demand).
+if xw=$(PATH=$search_path command -v Xwayland); then
+	add_program "$xw"
+else
+	bad+=("Xwayland is not installed (scripts/install-deps.sh installs xwayland)")
+fi
+if [ ${#bad[@]} -gt 0 ]; then
+	for b in "${bad[@]}"; do echo "mkrootfs: error: $b" >&2; done
+	exit 1
+fi
+step "resolving ${#elf_queue[@]} programs for kernel $kver: ${apps[*]:-} (+ ${#programs[@]} of ours, Xwayland)"
+
+# ---- 2. libraries ----
+ldd_closure() {
+	local f line lib
+	while [ ${#elf_queue[@]} -gt 0 ]; do
+		f=${elf_queue[0]}
+		elf_queue=("${elf_queue[@]:1}")
+		# static programs and plain data .so files print no paths
+		while IFS= read -r line; do
+			case $line in
+			*"=> not found"*)
+				bad+=("$f needs ${line%% =>*}, which is not installed")
+				continue ;;
+			*"=> /"*) lib=${line#*=> }; lib=${lib%% (*} ;;
+			/*) lib=${line%% (*}; lib=${lib%%[[:space:]]*} ;;
+			*) continue ;;
+			esac
+			lib=${lib//[[:space:]]/}
+			[ -e "$lib" ] && add_elf "$lib"
+		done < <(LC_ALL=C ldd "$f" 2>/dev/null | sed 's/^[[:space:]]*//' || true)
+	done
+	if [ ${#bad[@]} -gt 0 ]; then
+		for b in "${bad[@]}"; do echo "mkrootfs: error: $b" >&2; done
+		exit 1
+	fi
+}
+ldd_closure
+
+have_lib() {	# SONAME-GLOB: is a matching library in the set?
+	local p
+	for p in "${!elf_seen[@]}"; do
+		case ${p##*/} in $1) return 0 ;; esac
+	done
+	return 1
+}
+have_prog() {	# NAME
+	local p
+	for p in "${!copy_to[@]}"; do
+		[ "${copy_to[$p]##*/}" = "$1" ] && return 0
+	done
+	return 1
+}
+add_dir_modules() {	# DIR: copy whole, resolve every ELF module inside
+	local d=$1 f
+	[ -d "$d" ] || return 0
+	data_dirs+=("$d")
+	while IFS= read -r f; do
+		is_elf "$f" && add_elf "$f"
+	done < <(find "$d" -type f -name '*.so*')
+}
+
+# ---- 3. kinds of dependency no package relation names ----
+fc_cache=0
+x_fonts=0
+kind_rules() {
+	# Xwayland runs xkbcomp to compile keymaps (into /var/lib/xkb) and
+	# needs the X core fonts "fixed" and "cursor".
+	if have_prog Xwayland; then
+		[ -x /usr/bin/xkbcomp ] && add_program /usr/bin/xkbcomp
+		x_fonts=1
+	fi
+	# libepoxy opens the GL dispatch libraries itself and aborts the
+	# program when they are missing (Xwayland does at start); with
+	# glvnd's dispatch libraries and no vendor driver, GL just reports
+	# itself unavailable and Xwayland draws with shared memory.
+	if have_lib 'libepoxy.so*'; then
+		for f in libEGL.so.1 libGL.so.1 libGLESv2.so.2; do
+			[ -e "$libdir/$f" ] && add_elf "$libdir/$f"
+		done
+	fi
+	# Loadable modules and the caches their loaders read (made by
+	# package triggers, so in no package's file list).
+	if have_lib 'libgdk_pixbuf-2.0.so*'; then
+		add_dir_modules "$libdir/gdk-pixbuf-2.0"
+	fi
+	if have_lib 'libgtk-3.so*'; then
+		add_dir_modules "$libdir/gtk-3.0"
+	fi
+	if have_lib 'libgtk-4.so*'; then
+		add_dir_modules "$libdir/gtk-4.0"
+	fi
+	if have_lib 'libgio-2.0.so*'; then
+		add_dir_modules "$libdir/gio/modules"
+		[ -f /usr/share/glib-2.0/schemas/gschemas.compiled ] &&
+			data_extra+=(/usr/share/glib-2.0/schemas/gschemas.compiled)
+		# content types (gdk-pixbuf picks its loaders by them): the
+		# shared-mime-info database its trigger compiles
+		for f in /usr/share/mime/*; do
+			[ -f "$f" ] && data_extra+=("$f")
+		done
+	fi
+	# Terminal programs: the terminfo entries of ncurses-base (linux,
+	# vt100, xterm, ...) for anything using libtinfo, and the console.
+	while IFS= read -r f; do
+		[ -f "$f" ] && data_extra+=("$f")
+	done < <(dpkg-query -L ncurses-base 2>/dev/null | grep '/terminfo/' || true)
+	# fontconfig: caches made at build time so that no app scans fonts
+	# under emulation.
+	have_lib 'libfontconfig.so*' && fc_cache=1
+	# The C.UTF-8 locale (foot insists on UTF-8; the guest sets LANG).
+	[ -d /usr/lib/locale/C.utf8 ] && data_dirs+=(/usr/lib/locale/C.utf8)
+	return 0
+}
+kind_rules
+ldd_closure	# modules added by the rules
+
+# ---- 4. packages ----
+# Owners of every ELF file.  Bookworm registers files under /lib while
+# ldd may report /usr/lib (and the other way): ask for both spellings.
+alt_path() {
+	case $1 in
+	/usr/lib/* | /usr/bin/* | /usr/sbin/* | /usr/lib64/*) echo "${1#/usr}" ;;
+	/lib/* | /bin/* | /sbin/* | /lib64/*) echo "/usr$1" ;;
+	esac
+}
+for p in "${!copy_to[@]}"; do
+	echo "$p"
+	alt_path "$p"
+	# the file behind a soname link is registered too
+	r=$(readlink -f "$p")
+	echo "$r"
+	alt_path "$r"
+done | sort -u >"$work/owned-query"
+xargs -a "$work/owned-query" dpkg-query -S 2>/dev/null | grep -v '^diversion ' |
+	sed -n 's/^\([^:]*\)\(:[a-z0-9]*\)\{0,1\}: .*/\1/p' | tr ', ' '\n\n' |
+	sed '/^$/d' | sort -u >"$work/owners" || true
+[ -s "$work/owners" ] || die "dpkg knows none of the programs' files"
+
+# One pass over the package database: name, status, depends.
+dpkg-query -W -f='${Package}\t${db:Status-Status}\t${Depends}\n' \
+	>"$work/pkgdb" 2>/dev/null
+declare -A installed=() depends=()
+while IFS=$'\t' read -r name st deps; do
+	[ "$st" = installed ] || continue
+	installed[$name]=1
+	depends[$name]=$deps
+done <"$work/pkgdb"
+
+pkg_files() { dpkg-query -L "$1" 2>/dev/null || true; }
+ships_code() {	# PKG: does it ship programs or libraries?
+	pkg_files "$1" | grep -qE '/s?bin/[^/]+$|\.so(\.[0-9.]+)?$'
+}
+
+# Dependencies that ship no programs or libraries are data the owners
+# need: follow them (first installed alternative of each).
+declare -A data_pkg=()
+queue=()
+while read -r o; do
+	data_pkg[$o]=owner
+	queue+=("$o")
+done <"$work/owners"
+while [ ${#queue[@]} -gt 0 ]; do
+	pk=${queue[0]}
+	queue=("${queue[@]:1}")
+	IFS=',' read -ra alts_list <<<"${depends[$pk]:-}"
+	for alts in "${alts_list[@]}"; do
+		IFS='|' read -ra choice <<<"$alts"
+		for c in "${choice[@]}"; do
+			c=$(echo "$c" | sed 's/([^)]*)//; s/:any//; s/[[:space:]]//g')
+			[ -n "${installed[$c]:-}" ] || continue
+			if [ -z "${data_pkg[$c]:-}" ] && ! ships_code "$c"; then
+				data_pkg[$c]=data
+				queue+=("$c")
+			fi
+			break
+		done
+	done
+done
+
+# Their data files: /etc and /usr/share, without documentation, and
+# without what only a full system uses (init scripts, shell completion).
+for pk in "${!data_pkg[@]}"; do
+	pkg_files "$pk"
+done | grep -E '^/(etc|usr/share)/' |
+	grep -vE '^/usr/share/(doc|doc-base|man|info|lintian|bug|locale|bash-completion|zsh|fish|gtk-doc|help|metainfo|menu|debconf|perl5|apport|polkit-1|dbus-1|applications|icons/[^/]+/(1[0-9]{2,}|[2-9][0-9]{2,}|scalable))(/|$)' |
+	grep -vE '^/etc/(init\.d|init|systemd|cron\.[a-z]+|logrotate\.d|apparmor\.d|X11/Xsession\.d|default|rc[0-9S]\.d|sv|runit)(/|$)' |
+	sort -u >"$work/data-candidates"
+: >"$work/data"
+while IFS= read -r f; do
+	{ [ -f "$f" ] || [ -L "$f" ]; } && [ ! -d "$f" ] && echo "$f"
+done <"$work/data-candidates" >>"$work/data"
+for f in "${data_extra[@]}"; do echo "$f"; done >>"$work/data"
+# An icon theme that came in through a package needs its cache (made by
+# a trigger, in no file list).
+for d in $(sed -n 's,^\(/usr/share/icons/[^/]*\)/.*,\1,p' "$work/data" | sort -u); do
+	[ -f "$d/icon-theme.cache" ] && echo "$d/icon-theme.cache"
+done >>"$work/data"
+sort -u -o "$work/data" "$work/data"
+
+# ---- the manifest and its key ----
+{
+	echo "# virtwl guest image: kernel $kver, apps: ${apps[*]:-}"
+	echo "# packages (owner: has programs or libraries we take; data: a dependency shipping only data)"
+	for pk in "${!data_pkg[@]}"; do echo "package ${data_pkg[$pk]} $pk"; done | sort -k2,2 -k3
+	for p in "${!copy_to[@]}"; do echo "file ${copy_to[$p]} $p"; done | sort
+	while read -r f; do echo "data $(image_path "$f") $f"; done <"$work/data"
+	for d in "${data_dirs[@]}"; do echo "dir $(image_path "$d") $d"; done | sort -u
+	[ $x_fonts = 1 ] && echo "xfonts /usr/share/fonts/X11/misc"
+	[ $fc_cache = 1 ] && echo "fc-cache"
+	echo "busybox $busybox"
+	echo "module $wl_ko"
+} >"$work/manifest.txt"
+n_elf=${#copy_to[@]}
+n_data=$(wc -l <"$work/data")
+n_pkg=${#data_pkg[@]}
+step "resolved: $n_elf programs and libraries, $n_data data files, from $n_pkg packages"
+if [ "$resolve_only" = 1 ]; then
+	cp "$work/manifest.txt" "$out/manifest.txt"
+	echo "manifest: $out/manifest.txt"
+	exit 0
+fi
+
+# The image is rebuilt only when what goes into it changed: the manifest
+# plus size and time of every source file.
+{
+	cat "$work/manifest.txt"
+	awk '$1 == "file" || $1 == "data" { print $3 } $1 == "dir" { print $3 }' "$work/manifest.txt" |
+		while read -r f; do
+			if [ -d "$f" ]; then find "$f" -printf '%p %s %T@\n' | sort; else stat_key "$f"; fi
+		done
+	cat "$self_dir"/init-guest.sh "$self_dir"/init-initramfs.sh | sha256sum
+} | sha256sum | cut -c1-32 >"$work/image.key"
+image_key=$(cat "$work/image.key")
+
+# ---- 5. the root filesystem ----
+if [ -f "$out/rootfs.squashfs" ] && [ "$(cat "$out/.image-key" 2>/dev/null)" = "$image_key" ]; then
+	step "root filesystem unchanged: $out/rootfs.squashfs"
+else
+	root=$work/root
+	mkdir -p "$root"/usr/{bin,sbin,lib,lib64} "$root"/{etc,proc,sys,dev,tmp,run,root,mnt,var/tmp,var/lib/xkb,var/cache}
+	for d in bin sbin lib lib64; do ln -s "usr/$d" "$root/$d"; done
+	chmod 1777 "$root/tmp" "$root/var/tmp"
+	step "copying files into the image"
+	# tar keeps modes, times and symlinks; programs and libraries are
+	# taken through their links (-h).  /bin, /sbin, /lib go under /usr.
+	merge='s,^\(bin\|sbin\|lib\|lib64\|lib32\|libx32\)/,usr/\1/,'
+	for p in "${!copy_to[@]}"; do
+		printf '%s\t%s\n' "$p" "${copy_to[$p]}"
+	done >"$work/elf-map"
+	while IFS=$'\t' read -r src dest; do
+		mkdir -p "$root$(dirname "$dest")"
+		cp -L --preserve=mode,timestamps "$src" "$root$dest"
+	done <"$work/elf-map"
+	tar -C / --no-recursion -cf - -T <(sed 's,^/,,' "$work/data") |
+		tar -C "$root" --transform "$merge" --keep-directory-symlink -xf -
+	if [ ${#data_dirs[@]} -gt 0 ]; then
+		printf '%s\n' "${data_dirs[@]}" | sort -u | sed 's,^/,,' |
+			tar -C / -cf - -T - | tar -C "$root" --transform "$merge" --keep-directory-symlink -xf -
+	fi
+
+	# X core fonts: the fixed (Unicode and Latin-1) and cursor fonts,
+	# not the CJK sets, indexed again for the subset.
+	if [ $x_fonts = 1 ] && [ -d /usr/share/fonts/X11/misc ]; then
+		m=$root/usr/share/fonts/X11/misc
+		mkdir -p "$m"
+		(cd /usr/share/fonts/X11/misc && ls) |
+			grep -E '^([0-9]+x[0-9]+[BO]?(-ISO8859-1)?|cursor)\.pcf\.gz$' |
+			while read -r f; do cp -p "/usr/share/fonts/X11/misc/$f" "$m/"; done
+		cp -p /usr/share/fonts/X11/misc/fonts.alias "$m/" 2>/dev/null || true
+		if command -v mkfontdir >/dev/null; then
+			mkfontdir "$m"
+		else
+			cp -p /usr/share/fonts/X11/misc/fonts.dir "$m/"
+		fi
+	fi
+
+	# Symlinks whose targets were not taken: directories are created
+	# (e.g. xkb's compiled -> /var/lib/xkb), files copied.
+	for pass in 1 2 3; do
+		found=0
+		while IFS= read -r l; do
+			t=$(readlink "$l")
+			rel=${l#"$root"}
+			case $t in /*) host=$t ;; *) host=$(dirname "$rel")/$t ;; esac
+			host=$(realpath -m "$host")
+			if [ -d "$host" ]; then
+				mkdir -p "$root$(image_path "$host")"
+				found=1
+			elif [ -f "$host" ]; then
+				mkdir -p "$root$(dirname "$(image_path "$host")")"
+				cp -p "$host" "$root$(image_path "$host")"
+				found=1
+			fi
+		done < <(find "$root" -xtype l)
+		[ $found = 0 ] && break
+	done
+
+	# busybox: the shell and the tools, where no real program is.
+	cp "$busybox" "$root/usr/bin/busybox"
+	"$busybox" --list-full | while read -r a; do
+		dest=$root/$(image_path "/$a")
+		[ -e "$dest" ] || [ -L "$dest" ] || ln -s /usr/bin/busybox "$dest"
+	done
+
+	# The system files a program may look for.
+	cat >"$root/etc/passwd" <<-'EOF'
+	root:x:0:0:root:/root:/bin/sh
+	nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+	EOF
+	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+	printf 'passwd: files\ngroup: files\nhosts: files\n' >"$root/etc/nsswitch.conf"
+	printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n' >"$root/etc/hosts"
+	echo virtwl-guest >"$root/etc/hostname"
+	echo /bin/sh >"$root/etc/shells"
+	: >"$root/etc/fstab"
+	cat >"$root/etc/profile" <<-'EOF'
+	export PATH=/usr/local/bin:/usr/bin:/usr/sbin
+	export HOME=/root LANG=C.UTF-8 XDG_RUNTIME_DIR=/run/user/0
+	export WAYLAND_DISPLAY=wayland-0 DISPLAY=:0
+	PS1='virtwl-guest# '
+	EOF
+	mkdir -p "$root/usr/lib/virtwl"
+	install -m 755 "$self_dir/init-guest.sh" "$root/usr/lib/virtwl/init"
+	printf '%s\n' "${apps[@]}" >"$root/etc/virtwl-apps"
+	ln -sf ../proc/self/mounts "$root/etc/mtab"
+	echo "$kver" >"$root/etc/virtwl-kernel"
+
+	if [ $fc_cache = 1 ] && command -v fc-cache >/dev/null; then
+		step "font caches (fc-cache)"
+		mkdir -p "$root/var/cache/fontconfig"
+		fc-cache -s -y "$root" >/dev/null 2>&1 || echo "mkrootfs: note: fc-cache failed; apps will scan fonts at start" >&2
+	fi
+
+	size=$(du -sm "$root" | cut -f1)
+	step "squashfs of $size MiB ($(find "$root" -type f | wc -l) files)"
+	rm -f "$out/rootfs.squashfs.tmp"
+	# zstd decompresses quickly even under emulation; 128 KiB blocks.
+	mksquashfs "$root" "$out/rootfs.squashfs.tmp" -noappend -all-root \
+		-comp zstd -Xcompression-level 6 -b 131072 -quiet -no-progress \
+		-processors "$(nproc)" >/dev/null
+	mv "$out/rootfs.squashfs.tmp" "$out/rootfs.squashfs"
+	echo "$image_key" >"$out/.image-key"
+fi
+cp "$work/manifest.txt" "$out/manifest.txt"
+
+# ---- 6. the initramfs ----
+step "initramfs: modules for $kver${wl_ko:+, $(basename "$wl_ko")}"
+"$self_dir/mkinitramfs.sh" -o "$out/initramfs.cpio.gz" -k "$kver" \
+	-m virtio_pci,virtio_blk,virtio_rng,squashfs,overlay ${wl_ko:+-m "$wl_ko"} \
+	-i "$self_dir/init-initramfs.sh"
+echo "$input_key" >"$out/.input-key"
+# how this image was made, to make it again (tests check the cache with it)
+printf '%q ' "$0" "${orig_args[@]}" >"$out/build-command"
+echo >>"$out/build-command"
+step "done: $out/rootfs.squashfs ($(du -h "$out/rootfs.squashfs" | cut -f1)), $out/initramfs.cpio.gz ($(du -h "$out/initramfs.cpio.gz" | cut -f1))"

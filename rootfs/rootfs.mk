@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: MIT
+#
+# Guest images (rootfs/mkrootfs.sh): a squashfs root filesystem with the
+# apps, wlnest, Xwayland and busybox, and an initramfs with Debian's
+# virtio modules and virtio_wl.ko for the same kernel ($(KVER), from
+# driver/driver.mk).  mkrootfs.sh caches by content, so these targets are
+# phony and cheap when nothing changed.
+#
+#   make rootfs [APPS="weston-terminal foot ..."]   -> $(ROOTFS_DIR)
+#
+# The end-to-end tests and benchmarks boot their own image: the default
+# apps plus the test clients.
+
+ROOTFS_DEFAULT_APPS := weston-terminal weston-flower foot xterm
+APPS ?= $(ROOTFS_DEFAULT_APPS)
+ROOTFS_DIR ?= $(BUILD)/rootfs
+ROOTFS_FLAGS ?=
+
+.PHONY: rootfs
+rootfs: $(BUILD)/wlnest $(DRIVER_KO)
+	@rootfs/mkrootfs.sh $(ROOTFS_FLAGS) -o $(ROOTFS_DIR) -k $(KVER) \
+		-w $(DRIVER_KO) -p $(BUILD)/wlnest -- $(APPS)
+
+# The guest side of the end-to-end tests: probes of /dev/wl0.
+$(eval $(call c_program,tests/vm/wl-probe,tests/vm/wl-probe.c,wayland-client))
+
+VM_APPS_DIR := $(BUILD)/vm/apps
+VM_APPS_TOOLS := $(BUILD)/tests/solid $(BUILD)/tests/clip $(BUILD)/tests/rogue \
+	$(BUILD)/tests/framebench $(BUILD)/tests/vm/wl-probe
+
+.PHONY: vm-apps-image
+vm-apps-image: $(BUILD)/wlnest $(DRIVER_KO) $(VM_APPS_TOOLS)
+	@rootfs/mkrootfs.sh -q -o $(VM_APPS_DIR) -k $(KVER) -w $(DRIVER_KO) \
+		-p $(BUILD)/wlnest $(foreach t,$(VM_APPS_TOOLS),-p $(t)) \
+		-- $(ROOTFS_DEFAULT_APPS) weston-simple-shm
+
+# (tests/tests.mk starts CHECK_PROGRAMS afresh after this file is read)
+check-programs: vm-apps-image
+TESTS_vm += tests/vm/test-apps.sh
+BENCHES += tests/bench/vm-frames.sh
+TESTS_unit += tests/unit/test-mkrootfs.sh

@@ -1,0 +1,192 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=sh
+#
+# Boots the end-to-end guest image (build/vm/apps: the default apps plus
+# the test clients, made by rootfs/mkrootfs.sh) with wlvm and drives its
+# guest through the serial console: the guest command is a small agent
+# that reads "N COMMAND" lines, runs each COMMAND with the guest's shell
+# (WAYLAND_DISPLAY and DISPLAY lead to wlnest) and answers with its output
+# and "@@DONE N STATUS".  Source tests/lib.sh and tests/host/lib.sh first
+# (host_init sets $T).
+#
+#   avm_check            0 when wlvm, its QEMU, the kernel and the image
+#                        are there; else prints why
+#   avm_boot WLVM-ARGS…  boots (console in $AVM_LOG); returns once the
+#                        agent answers, 1 when it does not
+#   g COMMAND            runs COMMAND in the guest and returns its status;
+#                        its output (stdout and stderr) is in $AVM_OUT
+#   g_bg NAME COMMAND    starts COMMAND (shell syntax, words joined by
+#                        spaces like g's) in the guest's background: output
+#                        in the guest's /tmp/NAME.log, pid in /tmp/NAME.pid
+#   g_kill NAME [SIG]    signals a background command (default TERM)
+#   g_wait_log NAME SECS PATTERN   polls the guest's /tmp/NAME.log for an
+#                        extended regex
+#   avm_poweroff         ends the agent: the guest powers off; waits for
+#                        wlvm and sets AVM_STATUS (its exit status)
+#   avm_qemu_pid         the QEMU process wlvm became
+
+AVM_DIR=$VIRTWL_BUILD/vm/apps
+AVM_WLVM=${VIRTWL_WLVM:-$VIRTWL_BUILD/wlvm}
+AVM_KO=$VIRTWL_BUILD/virtio_wl.ko
+AVM_PID=
+AVM_N=0
+AVM_TIMEOUT=${VIRTWL_AVM_TIMEOUT:-60}
+
+avm_kver() {
+	modinfo -F vermagic "$AVM_KO" 2>/dev/null | cut -d' ' -f1
+}
+
+avm_check() {
+	_kv=$(avm_kver)
+	if [ ! -x "$AVM_WLVM" ]; then
+		echo "wlvm is not built ($AVM_WLVM)"
+		return 1
+	fi
+	if [ -z "$_kv" ] || [ ! -f "/boot/vmlinuz-$_kv" ]; then
+		echo "no guest kernel /boot/vmlinuz-$_kv for virtio_wl.ko"
+		return 1
+	fi
+	if [ ! -f "$AVM_DIR/rootfs.squashfs" ] || [ ! -f "$AVM_DIR/initramfs.cpio.gz" ]; then
+		echo "the guest image $AVM_DIR is not built (make check-programs)"
+		return 1
+	fi
+	# wlvm would build its QEMU on first use; do it here so that a
+	# machine that cannot (no deb-src access) skips instead of failing.
+	_bq=$VIRTWL_TOP/host/qemu/build-qemu.sh
+	if [ -z "${VIRTWL_QEMU:-}" ] && [ -x "$_bq" ] && ! "$_bq" --path >/dev/null; then
+		if ! _out=$("$_bq" 2>&1); then
+			echo "QEMU with virtio-wl-pci cannot be built here: $(echo "$_out" | tail -1)"
+			return 1
+		fi
+	fi
+	return 0
+}
+
+# The agent: echo off (the host's lines are not repeated), one marker
+# when ready, then one command per line.  Commands read nothing from the
+# console, which carries only the protocol.
+AVM_AGENT='stty -echo; echo "@@AGENT ready"; while read -r n c; do [ "$c" = exit ] && break; (eval "$c") </dev/null >/tmp/.o 2>&1; r=$?; echo "@@OUT $n"; cat /tmp/.o; echo "@@DONE $n $r"; done'
+
+# avm_boot WLVM-ARGS...: boots with the console on a FIFO and a log.
+avm_boot() {
+	AVM_LOG=$LOGDIR/console-$(date +%s%N).log
+	AVM_IN=$T/avm-in
+	rm -f "$AVM_IN"
+	mkfifo "$AVM_IN"
+	# held open read-write: wlvm never sees EOF, our writes never block
+	exec 7<>"$AVM_IN"
+	: >"$AVM_LOG"
+	AVM_N=0
+	"$AVM_WLVM" -k "/boot/vmlinuz-$(avm_kver)" -i "$AVM_DIR/initramfs.cpio.gz" \
+		-d "$AVM_DIR/rootfs.squashfs" -m 768M "$@" -- sh -c "$AVM_AGENT" \
+		<"$AVM_IN" >"$AVM_LOG" 2>&1 &
+	AVM_PID=$!
+	_track $AVM_PID
+	if ! wait_until $((AVM_TIMEOUT * 2)) _avm_has '^@@AGENT ready'; then
+		echo "# the guest agent did not start"
+		log_excerpt "$AVM_LOG" 30
+		return 1
+	fi
+}
+
+_avm_has() {
+	tr -d '\r' <"$AVM_LOG" | grep -qE "$1"
+}
+
+_avm_done() {
+	alive "$AVM_PID" || return 0
+	_avm_has "^@@DONE $1 "
+}
+
+# g COMMAND: the guest's exit status; output in AVM_OUT.
+g() {
+	AVM_N=$((AVM_N + 1))
+	_n=$AVM_N
+	AVM_OUT=
+	if [ -z "$AVM_PID" ] || ! alive "$AVM_PID"; then
+		echo "# g: the VM is not running: $*"
+		return 255
+	fi
+	printf '%s %s\n' "$_n" "$*" >&7
+	# Its own loop, not wait_until: g is called from wait_until
+	# predicates, and wait_until keeps its deadline in globals.
+	_g_end=$(($(date +%s) + AVM_TIMEOUT))
+	_g_delay=0.01
+	until _avm_done "$_n"; do
+		if [ "$(date +%s)" -ge $_g_end ]; then
+			echo "# g: no answer in $AVM_TIMEOUT s to: $*"
+			return 254
+		fi
+		sleep $_g_delay
+		_g_delay=0.05
+	done
+	AVM_OUT=$(tr -d '\r' <"$AVM_LOG" | sed -n "/^@@OUT $_n\$/,/^@@DONE $_n /p" | sed '1d;$d')
+	_st=$(tr -d '\r' <"$AVM_LOG" | sed -n "s/^@@DONE $_n \([0-9]*\)\$/\1/p")
+	[ -n "$_st" ] || { echo "# g: the VM ended during: $*"; return 253; }
+	return "$_st"
+}
+
+g_bg() {
+	_name=$1
+	shift
+	# no subshell: $! is the program itself
+	g "$* >/tmp/$_name.log 2>&1 & echo \$! >/tmp/$_name.pid"
+}
+
+g_kill() {
+	g "kill -${2:-TERM} \$(cat /tmp/$1.pid)"
+}
+
+# g_alive NAME: the background command runs (a zombie does not count)
+g_alive() {
+	g "s=\$(cut -d' ' -f3 /proc/\$(cat /tmp/$1.pid)/stat) && [ \"\$s\" != Z ]"
+}
+
+_g_log_has() {
+	g "grep -qE '$2' /tmp/$1.log"
+}
+
+g_wait_log() {
+	wait_until "$2" _g_log_has "$1" "$3"
+}
+
+# avm_poweroff: the agent's loop ends, the guest's init powers off.
+avm_poweroff() {
+	AVM_STATUS=255
+	[ -n "$AVM_PID" ] || return 1
+	printf '0 exit\n' >&7
+	_i=0
+	while alive "$AVM_PID" && [ $_i -lt $((AVM_TIMEOUT * 10)) ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	if alive "$AVM_PID"; then
+		stop_pid "$AVM_PID" KILL
+		AVM_STATUS=$?
+	else
+		wait "$AVM_PID"
+		AVM_STATUS=$?
+		_untrack "$AVM_PID"
+	fi
+	AVM_PID=
+	exec 7>&-
+	rm -f "$AVM_IN"
+	return 0
+}
+
+# wlvm execs QEMU, so wlvm's pid is QEMU's.
+avm_qemu_pid() {
+	echo "$AVM_PID"
+}
+
+# fd_count PID: open fds of a process.
+fd_count() {
+	ls "/proc/$1/fd" 2>/dev/null | wc -l
+}
+
+# memfd_count PID: open memfds of a process.
+memfd_count() {
+	for _f in /proc/"$1"/fd/*; do
+		readlink "$_f" 2>/dev/null
+	done | grep -c '^/memfd:'
+}
