@@ -325,11 +325,52 @@ static int on_signal(int sig, void *data)
 	return 0;
 }
 
+/* An output that SIGUSR1 plugs in and out, for hotplug tests. */
+static struct wl_global *output_global;
+
+static void output_release(struct wl_client *c, struct wl_resource *r)
+{
+	wl_resource_destroy(r);
+}
+
+static const struct wl_output_interface output_impl = {
+	.release = output_release,
+};
+
+static void output_bind(struct wl_client *c, void *data, uint32_t version, uint32_t id)
+{
+	struct wl_resource *r = wl_resource_create(c, &wl_output_interface, version, id);
+
+	if (!r) {
+		wl_client_post_no_memory(c);
+		return;
+	}
+	wl_resource_set_implementation(r, &output_impl, NULL, NULL);
+	wl_output_send_geometry(r, 0, 0, 300, 200, WL_OUTPUT_SUBPIXEL_UNKNOWN, "virtwl",
+				"nullhost", WL_OUTPUT_TRANSFORM_NORMAL);
+	wl_output_send_mode(r, WL_OUTPUT_MODE_CURRENT, 1280, 800, 60000);
+	if (version >= 2)
+		wl_output_send_done(r);
+}
+
+static int on_hotplug(int sig, void *data)
+{
+	if (output_global) {
+		wl_global_destroy(output_global);
+		output_global = NULL;
+		fprintf(stderr, "nullhost: output unplugged\n");
+	} else {
+		output_global = wl_global_create(data, &wl_output_interface, 3, NULL, output_bind);
+		fprintf(stderr, "nullhost: output plugged in\n");
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct wl_display *display;
 	struct wl_event_loop *loop;
-	struct wl_event_source *sigs[2];
+	struct wl_event_source *sigs[3];
 
 	if (argc == 4 && strcmp(argv[1], "--slow-us") == 0) {
 		slow_us = (useconds_t)atoi(argv[2]);
@@ -354,11 +395,13 @@ int main(int argc, char **argv)
 	loop = wl_display_get_event_loop(display);
 	sigs[0] = wl_event_loop_add_signal(loop, SIGTERM, on_signal, display);
 	sigs[1] = wl_event_loop_add_signal(loop, SIGINT, on_signal, display);
+	sigs[2] = wl_event_loop_add_signal(loop, SIGUSR1, on_hotplug, display);
 	fprintf(stderr, "nullhost: ready\n");
 	wl_display_run(display);
 	fprintf(stderr, "nullhost: commits=%lu\n", commits);
 	wl_event_source_remove(sigs[0]);
 	wl_event_source_remove(sigs[1]);
+	wl_event_source_remove(sigs[2]);
 	wl_display_destroy_clients(display);
 	wl_display_destroy(display);
 	return 0;
