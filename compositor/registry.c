@@ -214,8 +214,9 @@ nest_client_from_fd(struct nest *nest, int fd)
 	return NULL;
 }
 
-void
-nest_registry_announce(struct nest *nest, struct nest_global *global)
+/* Tells every guest registry that a host global came or went. */
+static void
+registry_broadcast(struct nest *nest, struct nest_global *global, bool added)
 {
 	struct nest_client *nc;
 	struct wl_resource *registry;
@@ -223,21 +224,24 @@ nest_registry_announce(struct nest *nest, struct nest_global *global)
 	wl_list_for_each (nc, &nest->clients, link) {
 		if (nc->doomed || nc->display_gone)
 			continue;
-		wl_resource_for_each (registry, &nc->registries)
-			send_global(registry, global);
+		wl_resource_for_each (registry, &nc->registries) {
+			if (added)
+				send_global(registry, global);
+			else
+				wl_registry_send_global_remove(registry,
+							       global->name);
+		}
 	}
+}
+
+void
+nest_registry_announce(struct nest *nest, struct nest_global *global)
+{
+	registry_broadcast(nest, global, true);
 }
 
 void
 nest_registry_remove(struct nest *nest, struct nest_global *global)
 {
-	struct nest_client *nc;
-	struct wl_resource *registry;
-
-	wl_list_for_each (nc, &nest->clients, link) {
-		if (nc->doomed || nc->display_gone)
-			continue;
-		wl_resource_for_each (registry, &nc->registries)
-			wl_registry_send_global_remove(registry, global->name);
-	}
+	registry_broadcast(nest, global, false);
 }

@@ -167,13 +167,19 @@ relay_writable(int fd, uint32_t mask, void *data)
 	return 0;
 }
 
+/* Takes both fds, closing them on failure. */
 static bool
 relay_start(struct nest *nest, int from, int to)
 {
-	struct relay *r = calloc(1, sizeof(*r));
+	struct relay *r = from >= 0 && to >= 0 ? calloc(1, sizeof(*r)) : NULL;
 
-	if (!r)
+	if (!r) {
+		if (from >= 0)
+			close(from);
+		if (to >= 0)
+			close(to);
 		return false;
+	}
 	r->loop = nest->loop;
 	r->from = from;
 	r->to = to;
@@ -183,6 +189,8 @@ relay_start(struct nest *nest, int from, int to)
 					      WL_EVENT_READABLE,
 					      relay_readable, r);
 	if (!r->from_source) {
+		close(from);
+		close(to);
 		free(r);
 		return false;
 	}
@@ -232,25 +240,31 @@ translate_fd(struct nest *nest, int fd)
 	if ((mode & O_ACCMODE) == O_WRONLY) {
 		/* The guest reads what the host writes into a virtwl pipe. */
 		vfd = new_vfd(v, VIRTWL_IOCTL_NEW_PIPE_READ, 0);
-		if (vfd < 0 || !relay_start(nest, dup(vfd), fd))
-			goto fail_vfd;
+		if (vfd < 0)
+			goto fail_pipe;
+		if (!relay_start(nest, dup(vfd), fd))
+			goto fail_relay;
 		return vfd;
 	}
 	if ((mode & O_ACCMODE) == O_RDONLY) {
 		vfd = new_vfd(v, VIRTWL_IOCTL_NEW_PIPE_WRITE, 0);
-		if (vfd < 0 || !relay_start(nest, fd, dup(vfd)))
-			goto fail_vfd;
+		if (vfd < 0)
+			goto fail_pipe;
+		if (!relay_start(nest, fd, dup(vfd)))
+			goto fail_relay;
 		return vfd;
 	}
 fail:
 	nest_log("an fd of this kind cannot reach the host through virtwl");
 	close(fd);
 	return -1;
-fail_vfd:
-	nest_log("cannot relay a pipe to the host: %s", strerror(errno));
-	if (vfd >= 0)
-		close(vfd);
+fail_pipe:
+	nest_log("cannot make a virtwl pipe: %s", strerror(errno));
 	close(fd);
+	return -1;
+fail_relay:
+	nest_log("cannot relay a pipe to the host");
+	close(vfd);
 	return -1;
 }
 
@@ -306,6 +320,17 @@ sock_readable(int fd, uint32_t mask, void *data)
 	n = recvmsg(l->sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
+	if (n > 0 && (msg.msg_flags & MSG_CTRUNC)) {
+		/* fds lost to truncation would desynchronize the stream */
+		for (cmsg = CMSG_FIRSTHDR(&msg); cmsg;
+		     cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+			if (cmsg->cmsg_type == SCM_RIGHTS)
+				close_fds((int *)CMSG_DATA(cmsg),
+					  (int)((cmsg->cmsg_len - CMSG_LEN(0)) /
+						sizeof(int)));
+		}
+		n = -1;
+	}
 	if (n <= 0) {
 		/* libwayland-client disconnected: the context goes too. */
 		link_destroy(l);

@@ -112,6 +112,9 @@ host_cleanup() {
 }
 
 wait_until() {
+	# local (dash and bash have it): a CMD that waits too must not reset
+	# this deadline
+	local _deadline _delay
 	_deadline=$(( $(date +%s%N) / 1000000 + $1 * 1000 * TIME_SCALE ))
 	shift
 	_delay=0.01
