@@ -5,12 +5,15 @@
  * for itself plus every process in the trees given with --pids (the
  * proxy, the host, ...), all measured over the same window.
  *
- *   framebench [--damage full|square] [--seconds S] [--warmup N]
- *              [--buffers N] [--pids PID,PID...] [--count-parent] [--label NAME]
+ *   framebench [--damage full|square] [--pace buffers|frame] [--seconds S]
+ *              [--warmup N] [--buffers N] [--pids PID,PID...] [--count-parent]
+ *              [--label NAME]
  *   framebench --memcpy full|square [--seconds S]
  *
  * Each frame repaints and damages either the whole buffer or a 64x64
- * square (moving, changing colour).  --memcpy measures the
+ * square (moving, changing colour).  By default a frame is committed as
+ * soon as a buffer is free; --pace frame also waits for the previous
+ * frame's wl_surface.frame callback, as toolkits do.  --memcpy measures the
  * physical limit instead: copying the same bytes between two buffers.
  * Output: one line "framebench: label=... frames=N seconds=S fps=F
  * cpu_ms_per_frame=C self_cpu_ms=A others_cpu_ms=B".
@@ -46,6 +49,7 @@ struct bench {
 	struct buffer buffers[MAX_BUFFERS];
 	int n_buffers;
 	bool configured, damage_full;
+	bool pace_frame, frame_pending;
 	unsigned long frame;
 	pid_t roots[MAX_ROOTS];
 	int n_roots;
@@ -191,8 +195,17 @@ static void paint_square(uint32_t *px, unsigned long frame, int *sx, int *sy)
 			px[(size_t)y * WIDTH + x] = colour;
 }
 
+static void frame_done(void *data, struct wl_callback *cb, uint32_t time)
+{
+	((struct bench *)data)->frame_pending = false;
+	wl_callback_destroy(cb);
+}
+static const struct wl_callback_listener frame_listener = { frame_done };
+
 static struct buffer *free_buffer(struct bench *b)
 {
+	if (b->frame_pending)
+		return NULL;
 	for (int i = 0; i < b->n_buffers; i++)
 		if (!b->buffers[i].busy)
 			return &b->buffers[i];
@@ -221,6 +234,10 @@ static void commit_frame(struct bench *b, struct buffer *buf)
 		wl_surface_damage_buffer(b->surface, 0, 0, WIDTH, HEIGHT);
 	else
 		wl_surface_damage_buffer(b->surface, sx, sy, SQUARE, SQUARE);
+	if (b->pace_frame) {
+		wl_callback_add_listener(wl_surface_frame(b->surface), &frame_listener, b);
+		b->frame_pending = true;
+	}
 	wl_surface_commit(b->surface);
 	buf->busy = true;
 	b->frame++;
@@ -361,6 +378,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "damage", required_argument, NULL, 'd' },
+		{ "pace", required_argument, NULL, 'f' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "buffers", required_argument, NULL, 'b' },
@@ -378,7 +396,18 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
+			if (strcmp(optarg, "full") && strcmp(optarg, "square")) {
+				fprintf(stderr, "framebench: --damage full or square\n");
+				return 1;
+			}
 			b.damage_full = strcmp(optarg, "square") != 0;
+			break;
+		case 'f':
+			if (strcmp(optarg, "frame") && strcmp(optarg, "buffers")) {
+				fprintf(stderr, "framebench: --pace buffers or frame\n");
+				return 1;
+			}
+			b.pace_frame = strcmp(optarg, "frame") == 0;
 			break;
 		case 's':
 			seconds = atof(optarg);

@@ -1,0 +1,126 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# What the copy mode copies, counted by wlnest --stats, with framebench
+# (1920x1080 ARGB8888) on nullhost, which releases buffers at once:
+#  - a 64x64 damaged square paced by frame callbacks: one host buffer, and
+#    after the first full copy exactly 64*64*4 bytes per frame;
+#  - full damage paced by frame callbacks: exactly one frame per frame;
+#  - the square committed as soon as buffers come back (3 in flight): the
+#    ring stays within its 4 buffers and each frame copies a few squares,
+#    never the frame.
+# Then `make bench`'s frames.sh runs once, briefly, with this wlnest: every
+# path it compares must measure (the benchmark keeps working).
+set -u
+. "$VIRTWL_TOP/tests/lib.sh"
+. "$VIRTWL_TOP/tests/host/lib.sh"
+host_init
+nest_require
+
+if [ "${VIRTWL_DIRECT:-0}" = 1 ]; then
+	tap_skip "copysize" "direct mode: nothing is copied without wlnest"
+	tap_done
+	exit 0
+fi
+for tool in nullhost framebench byterelay; do
+	if [ ! -x "$TOOLS/$tool" ]; then
+		tap_fail "test tool $TOOLS/$tool is built"
+		tap_done
+		exit 1
+	fi
+done
+
+FRAME=$((1920 * 1080 * 4))
+SQUARE=$((64 * 64 * 4))
+
+HOST_KIND=nullhost
+HOST_RT=$T/host-null
+mkdir -m 700 "$HOST_RT"
+HOST_DISPLAY=null-0
+HOST_SOCKET=$HOST_RT/$HOST_DISPLAY
+HOST_LOG=$LOGDIR/nullhost.log
+spawn nullhost env XDG_RUNTIME_DIR="$HOST_RT" "$TOOLS/nullhost" $HOST_DISPLAY
+HOST_PID=$SPAWNED_PID
+if ! wait_until 5 test -S "$HOST_SOCKET"; then
+	fail_logs "nullhost starts"
+	tap_done
+	exit 1
+fi
+
+# run_copy NAME FRAMEBENCH-ARGS...: framebench through wlnest --shm copy;
+# sets COMMITS, COPIED and HOST_BUFFERS from wlnest's --stats
+run_copy() {
+	_name=$1
+	shift
+	COMMITS=""
+	if ! nest_start --shm copy --stats; then
+		fail_logs "$_name: wlnest starts"
+		return 1
+	fi
+	if ! guest_run "$TOOLS/framebench" --seconds 0.5 --warmup 5 "$@" \
+		>"$LOGDIR/framebench-$_nest_n.log" 2>&1; then
+		fail_logs "$_name: framebench runs through wlnest" "$LOGDIR/framebench-$_nest_n.log"
+		nest_stop
+		return 1
+	fi
+	if ! nest_stop; then
+		fail_logs "$_name: wlnest exits 0 (status $NEST_STATUS)"
+		return 1
+	fi
+	_stats=$(grep -o 'wlnest-stats: commits=[0-9]* copied_bytes=[0-9]* host_buffers=[0-9]*' \
+		"$NEST_LOG" | tail -n 1)
+	COMMITS=$(echo "$_stats" | sed -n 's/.*commits=\([0-9]*\).*/\1/p')
+	COPIED=$(echo "$_stats" | sed -n 's/.*copied_bytes=\([0-9]*\).*/\1/p')
+	HOST_BUFFERS=$(echo "$_stats" | sed -n 's/.*host_buffers=\([0-9]*\).*/\1/p')
+	if [ -z "$COMMITS" ] || [ "$COMMITS" -lt 10 ]; then
+		fail_logs "$_name: wlnest --stats counts the commits (got '${_stats}')"
+		return 1
+	fi
+}
+
+name="64x64 damage paced by frame callbacks"
+if run_copy "$name" --damage square --pace frame; then
+	want=$((FRAME + (COMMITS - 1) * SQUARE))
+	tap_check "$name: $COMMITS frames copied $COPIED bytes = one full frame + 64*64*4 per frame after it ($want), in $HOST_BUFFERS host buffer" \
+		test "$COPIED" -eq "$want" -a "$HOST_BUFFERS" -eq 1
+fi
+
+name="full damage paced by frame callbacks"
+if run_copy "$name" --damage full --pace frame; then
+	want=$((COMMITS * FRAME))
+	tap_check "$name: $COMMITS frames copied $COPIED bytes = one frame each ($want)" \
+		[ "$COPIED" -eq "$want" ]
+fi
+
+name="64x64 damage, 3 buffers in flight"
+if run_copy "$name" --damage square; then
+	per=$(((COPIED - FRAME * HOST_BUFFERS) / COMMITS))
+	tap_check "$name: $per bytes per frame over $COMMITS frames (between 64*64*4 and 4 squares, far from a frame), $HOST_BUFFERS host buffers (<= 4)" \
+		test "$per" -ge "$SQUARE" -a "$per" -le $((4 * SQUARE)) -a "$HOST_BUFFERS" -le 4
+fi
+
+stop_pid "$HOST_PID" >/dev/null 2>&1
+
+# The benchmark itself, briefly: each path it compares measures.
+out=$LOGDIR/frames-bench.txt
+if WLNEST=$WLNEST BENCH_SECONDS=0.2 BENCH_REPEAT=1 sh "$VIRTWL_TOP/tests/bench/frames.sh" \
+	>"$out" 2>"$LOGDIR/frames-bench.err"; then
+	missing=""
+	for row in "memcpy full" "native full" "byterelay full" "wlnest-passthrough full" \
+		"wlnest-copy full" "memcpy square" "native square" "byterelay square" \
+		"wlnest-passthrough square" "wlnest-copy square" "native square-paced" \
+		"byterelay square-paced" "wlnest-passthrough square-paced" \
+		"wlnest-copy square-paced"; do
+		# summary rows: PATH CASE FPS ...; a path that failed shows "-"
+		set -- $row
+		awk -v p="$1" -v c="$2" '$1 == p && $2 == c && $3 + 0 > 0 { found = 1 }
+			END { exit !found }' "$out" || missing="$missing [$row]"
+	done
+	tap_check "make bench frames.sh measures every path (missing:${missing:- none})" \
+		[ -z "$missing" ]
+else
+	tap_fail "make bench frames.sh runs"
+	log_excerpt "$out"
+	log_excerpt "$LOGDIR/frames-bench.err"
+fi
+tap_done
