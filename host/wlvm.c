@@ -36,6 +36,7 @@ struct options {
 	const char *kernel;
 	const char *initrd;
 	const char *disk;
+	bool disk_writable;
 	const char *mem;
 	const char *accel;
 	const char *append;
@@ -89,7 +90,9 @@ usage(FILE *out)
 "                           a bzImage is unpacked once into the cache and\n"
 "                           booted through PVH, twice as fast under TCG)\n"
 "  -i, --initrd FILE        initramfs\n"
-"  -d, --disk FILE          raw disk image, attached as virtio-blk (/dev/vda)\n"
+"  -d, --disk FILE          raw disk image, attached read-only as virtio-blk\n"
+"                           (/dev/vda); VMs may share one image\n"
+"      --disk-writable      let the guest write to the disk image\n"
 "  -m, --mem SIZE           guest memory, e.g. 512M or 1G (default 512M)\n"
 "      --wayland-sock [NAME=]PATH\n"
 "                           a compositor socket the guest may connect to;\n"
@@ -525,6 +528,7 @@ main(int argc, char **argv)
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "disk", required_argument, NULL, 'd' },
+		{ "disk-writable", no_argument, NULL, 'D' },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "wayland-sock", required_argument, NULL, 'w' },
 		{ "wl-memfd", no_argument, NULL, 'M' },
@@ -550,6 +554,7 @@ main(int argc, char **argv)
 		case 'k': o.kernel = optarg; break;
 		case 'i': o.initrd = optarg; break;
 		case 'd': o.disk = optarg; break;
+		case 'D': o.disk_writable = true; break;
 		case 'm': o.mem = optarg; break;
 		case 'w': add_socket(&o, optarg); break;
 		case 'M': o.memfd = true; break;
@@ -678,6 +683,8 @@ main(int argc, char **argv)
 		snprintf(disk_opt, sizeof(disk_opt), "file=");
 		put_escaped(disk_opt, sizeof(disk_opt), o.disk);
 		strcat(disk_opt, ",if=none,id=disk0,format=raw");
+		if (!o.disk_writable)
+			strcat(disk_opt, ",readonly=on");
 		args[n++] = "-drive"; args[n++] = disk_opt;
 		args[n++] = "-device"; args[n++] = "virtio-blk-pci,drive=disk0";
 	}

@@ -79,6 +79,15 @@ check "vfd limit" "max-vfds=99"
 check "firmware path" "-L /usr/share/seabios -L /usr/share/qemu"
 check "serial console on stdio" "-serial stdio"
 check "disk as virtio-blk" "virtio-blk-pci,drive=disk0"
+check "disk read-only by default" "file=$tmp/plain,if=none,id=disk0,format=raw,readonly=on"
+rw=$(WLVM_CPUINFO=$tmp/cpu-novirt "$wlvm" -n -k "$kernel" -d "$tmp/plain" --disk-writable 2>/dev/null)
+if printf '%s\n' "$rw" | grep -q -- "file=$tmp/plain,if=none,id=disk0,format=raw" &&
+	! printf '%s\n' "$rw" | grep -q "readonly"; then
+	tap_ok "--disk-writable attaches the disk read-write"
+else
+	tap_fail "--disk-writable attaches the disk read-write"
+	echo "# $rw"
+fi
 check "memory" "-m 1G"
 b64=$(printf '%s\n' "$out" | sed -n 's/.*wlvm\.cmd=\([A-Za-z0-9+/=]*\).*/\1/p')
 cmd=$(printf '%s' "$b64" | base64 -d 2>/dev/null)
