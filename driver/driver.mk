@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: GPL-2.0-only
 #
 # The guest kernel module virtio_wl.ko, built with Kbuild against Debian's
 # installed linux-headers.  KVER is the kernel linux-headers-amd64 points

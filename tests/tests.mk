@@ -24,6 +24,9 @@ $(BUILD)/obj/tests/unit/test-xwm-props.o $(BUILD)/san/obj/tests/unit/test-xwm-pr
 $(foreach t,test-damage test-tables,$(BUILD)/obj/tests/unit/$(t).o \
 	$(BUILD)/san/obj/tests/unit/$(t).o): PKG_CFLAGS += -Icompositor
 
+# licence lines of the whole tree
+TESTS_unit += tests/unit/test-spdx.sh
+
 include tests/vm/vm.mk
 
 .PHONY: check-programs
