@@ -9,14 +9,25 @@
  *                                         transient for it
  *   xwin fullscreen                       a toplevel that asks for
  *                                         _NET_WM_STATE_FULLSCREEN
+ *   xwin maximize                         a toplevel that asks for
+ *                                         _NET_WM_STATE_MAXIMIZED_VERT
+ *                                         and _HORZ
+ *   xwin drag                             a toplevel that, when a button
+ *                                         is pressed in it, asks the window
+ *                                         manager to move it with the
+ *                                         pointer (_NET_WM_MOVERESIZE), as
+ *                                         client-side decorations do;
+ *                                         its class is XWinFloat
+ *   xwin cursor                           a toplevel whose cursor is a
+ *                                         16x16 magenta square
  *   xwin title                            a toplevel with a UTF-8 title
  *
  * Windows use a 32-bit ARGB visual when there is one, with opaque alpha,
  * so every host's screenshots show their colours exactly.  Colours:
  * toplevel #00ff00 (green), menu #ff0000 (red), nested menu #0000ff
  * (blue), dialog #ffff00 (yellow).  The client prints lines such as
- * "mapped 0x400001 320x240" and "configured 800x600" on stdout, and runs
- * until killed.
+ * "mapped 0x400001 320x240", "configured 0x400001 800x600" and
+ * "moveresize 0x400001 at 412,300" on stdout, and runs until killed.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,6 +41,7 @@
 #define YELLOW 0xffffff00u
 
 struct xwin {
+	bool drag;
 	xcb_connection_t *conn;
 	xcb_screen_t *screen;
 	xcb_visualid_t visual;
@@ -94,7 +106,8 @@ create(struct xwin *x, int16_t px, int16_t py, uint16_t w, uint16_t h,
 			XCB_CW_COLORMAP;
 	uint32_t values[5] = {
 		pixel(x, colour), 0, override_redirect,
-		XCB_EVENT_MASK_EXPOSURE | XCB_EVENT_MASK_STRUCTURE_NOTIFY,
+		XCB_EVENT_MASK_EXPOSURE | XCB_EVENT_MASK_STRUCTURE_NOTIFY |
+			XCB_EVENT_MASK_BUTTON_PRESS,
 		x->colormap,
 	};
 
@@ -145,15 +158,18 @@ map_and_wait(struct xwin *x, struct window *w)
 	fflush(stdout);
 }
 
+/* Adds one or two states (the second may be NULL). */
 static void
-net_wm_state(struct xwin *x, struct window *w, const char *state)
+net_wm_state(struct xwin *x, struct window *w, const char *state,
+	     const char *state2)
 {
 	xcb_client_message_event_t ev = {
 		.response_type = XCB_CLIENT_MESSAGE,
 		.format = 32,
 		.window = w->id,
 		.type = atom(x, "_NET_WM_STATE"),
-		.data.data32 = { 1, atom(x, state), 0, 1, 0 },
+		.data.data32 = { 1, atom(x, state),
+				 state2 ? atom(x, state2) : XCB_ATOM_NONE, 1, 0 },
 	};
 
 	xcb_send_event(x->conn, 0, x->screen->root,
@@ -163,6 +179,56 @@ net_wm_state(struct xwin *x, struct window *w, const char *state)
 	xcb_flush(x->conn);
 }
 
+/*
+ * A button pressed in a "drag" window: give the pointer up and ask the
+ * window manager for an interactive move, as a client drawing its own
+ * title bar does.
+ */
+static void
+start_move(struct xwin *x, xcb_button_press_event_t *press)
+{
+	xcb_client_message_event_t ev = {
+		.response_type = XCB_CLIENT_MESSAGE,
+		.format = 32,
+		.window = press->event,
+		.type = atom(x, "_NET_WM_MOVERESIZE"),
+		.data.data32 = { (uint32_t)press->root_x, (uint32_t)press->root_y,
+				 8 /* _NET_WM_MOVERESIZE_MOVE */,
+				 press->detail, 1 /* a normal application */ },
+	};
+
+	xcb_ungrab_pointer(x->conn, press->time);
+	xcb_send_event(x->conn, 0, x->screen->root,
+		       XCB_EVENT_MASK_SUBSTRUCTURE_NOTIFY |
+			       XCB_EVENT_MASK_SUBSTRUCTURE_REDIRECT,
+		       (const char *)&ev);
+	xcb_flush(x->conn);
+	printf("moveresize 0x%x at %d,%d\n", press->event, press->root_x,
+	       press->root_y);
+	fflush(stdout);
+}
+
+/* A 16x16 cursor, all magenta, its hotspot at its top-left corner. */
+static void
+set_square_cursor(struct xwin *x, struct window *w)
+{
+	xcb_pixmap_t bits = xcb_generate_id(x->conn);
+	xcb_gcontext_t gc = xcb_generate_id(x->conn);
+	xcb_cursor_t cursor = xcb_generate_id(x->conn);
+	xcb_rectangle_t all = { 0, 0, 16, 16 };
+	uint32_t one = 1;
+
+	xcb_create_pixmap(x->conn, 1, bits, x->screen->root, 16, 16);
+	xcb_create_gc(x->conn, gc, bits, XCB_GC_FOREGROUND, &one);
+	xcb_poly_fill_rectangle(x->conn, bits, gc, 1, &all);
+	/* source and mask both all ones: every pixel in the foreground */
+	xcb_create_cursor(x->conn, cursor, bits, bits, 0xffff, 0, 0xffff, 0, 0,
+			  0, 0, 0);
+	xcb_change_window_attributes(x->conn, w->id, XCB_CW_CURSOR, &cursor);
+	xcb_free_gc(x->conn, gc);
+	xcb_free_pixmap(x->conn, bits);
+}
+
 /* Reports every size change until killed. */
 static int
 run(struct xwin *x)
@@ -170,6 +236,8 @@ run(struct xwin *x)
 	xcb_generic_event_t *event;
 
 	while ((event = xcb_wait_for_event(x->conn))) {
+		if ((event->response_type & 0x7f) == XCB_BUTTON_PRESS && x->drag)
+			start_move(x, (xcb_button_press_event_t *)event);
 		if ((event->response_type & 0x7f) == XCB_CONFIGURE_NOTIFY) {
 			xcb_configure_notify_event_t *c = (void *)event;
 
@@ -242,7 +310,32 @@ main(int argc, char **argv)
 
 		name(&x, &top, "xwin fullscreen");
 		map_and_wait(&x, &top);
-		net_wm_state(&x, &top, "_NET_WM_STATE_FULLSCREEN");
+		net_wm_state(&x, &top, "_NET_WM_STATE_FULLSCREEN", NULL);
+	} else if (strcmp(mode, "maximize") == 0) {
+		struct window top = create(&x, 0, 0, (uint16_t)w, (uint16_t)h,
+					   GREEN, false);
+
+		name(&x, &top, "xwin maximize");
+		map_and_wait(&x, &top);
+		net_wm_state(&x, &top, "_NET_WM_STATE_MAXIMIZED_VERT",
+			     "_NET_WM_STATE_MAXIMIZED_HORZ");
+	} else if (strcmp(mode, "cursor") == 0) {
+		struct window top = create(&x, 0, 0, (uint16_t)w, (uint16_t)h,
+					   GREEN, false);
+
+		name(&x, &top, "xwin cursor");
+		set_square_cursor(&x, &top);
+		map_and_wait(&x, &top);
+	} else if (strcmp(mode, "drag") == 0) {
+		struct window top = create(&x, 0, 0, (uint16_t)w, (uint16_t)h,
+					   GREEN, false);
+
+		x.drag = true;
+		name(&x, &top, "xwin drag");
+		/* its own class: a tiling host's test set-up floats it */
+		set_string(&x, top.id, XCB_ATOM_WM_CLASS, XCB_ATOM_STRING,
+			   "xwin\0XWinFloat", sizeof("xwin\0XWinFloat"));
+		map_and_wait(&x, &top);
 	} else if (strcmp(mode, "title") == 0) {
 		struct window top = create(&x, 0, 0, (uint16_t)w, (uint16_t)h,
 					   GREEN, false);
@@ -251,7 +344,7 @@ main(int argc, char **argv)
 		map_and_wait(&x, &top);
 	} else {
 		fprintf(stderr,
-			"usage: xwin menu|transient|fullscreen|title "
+			"usage: xwin menu|transient|fullscreen|maximize|drag|cursor|title "
 			"[--size WxH] [--at DX,DY]\n");
 		return 2;
 	}

@@ -183,6 +183,7 @@ _sway_cfg() {
 	xwayland disable
 	for_window [app_id="solid"] floating enable, move position 0 0
 	for_window [app_id="solid-fs"] fullscreen enable
+	for_window [app_id="XWinFloat"] floating enable, move position 100 100
 	CFG
 	chmod 644 "$1"
 }

@@ -8,7 +8,11 @@
 # - an override-redirect menu, and a nested one, show at exactly their X
 #   offsets from their toplevel (pixel check);
 # - a transient dialog stacks above its parent;
-# - a fullscreen request gives a host-sized window;
+# - a fullscreen request gives a host-sized window; a maximize request
+#   too, and the host's maximized state comes back in _NET_WM_STATE;
+# - a client asking for an interactive move (_NET_WM_MOVERESIZE) on a
+#   button press is moved by the host with the pointer;
+# - a window's X cursor (a 16x16 magenta square) shows at the host pointer;
 # - CLIPBOARD and PRIMARY round trips of 1 MiB, xclip <-> wl-copy/wl-paste;
 # - killing Xwayland: the next X client starts a new one;
 # - the EWMH check finds the window manager, and xdpyinfo works.
@@ -45,6 +49,16 @@ x_spawn() {
 x_clear() {
 	stop_pid "$1"
 	wait_clear
+}
+
+# green_at "X Y W H": the green window's bounding box on the host screen
+green_at() {
+	shot "$T/green.ppm" && [ "$("$PIXCHECK" locate "$T/green.ppm" 00FF00)" = "$1" ]
+}
+
+# x_window LOG: the id of the toplevel an xwin log reports mapped
+x_window() {
+	sed -n 's/^mapped \(0x[0-9a-f]*\) .*/\1/p' "$1" | head -n 1
 }
 
 for host in weston sway; do
@@ -185,6 +199,89 @@ for host in weston sway; do
 			"$LOGDIR/fullscreen-$host.log"
 	fi
 	x_clear $fpid
+
+	# -- maximize, both ways: the host maximizes, and says so in the
+	# window's _NET_WM_STATE
+	if [ "$host" = sway ]; then
+		tap_skip "$host: maximize request" "sway has no maximized state (it tiles)"
+	else
+		x_spawn "maximize-$host" "$XWIN" maximize
+		xpid=$SPAWNED_PID
+		if wait_until 10 grep -q "configured .* ${HOST_W}x${HOST_H}\$" "$LOGDIR/maximize-$host.log" &&
+			wait_pixels 10 "maximize-$host" "count:00FF00>=$((HOST_W * HOST_H - 1024))" &&
+			wait_until 5 sh -c "env -u WAYLAND_DISPLAY DISPLAY=$XDISPLAY xprop -id \
+				$(x_window "$LOGDIR/maximize-$host.log") _NET_WM_STATE |
+				grep _NET_WM_STATE_MAXIMIZED_VERT | grep -q _NET_WM_STATE_MAXIMIZED_HORZ"; then
+			tap_ok "$host: maximize request gives a ${HOST_W}x${HOST_H} window whose _NET_WM_STATE says maximized"
+		else
+			fail_logs "$host: maximize request gives a ${HOST_W}x${HOST_H} window whose _NET_WM_STATE says maximized" \
+				"$LOGDIR/maximize-$host.log"
+		fi
+		x_clear $xpid
+	fi
+
+	# -- _NET_WM_MOVERESIZE: press in the window, the client asks for a
+	# move, the pointer drags the window by (100, 60)
+	name="$host: a window asking for a move on a button press follows the pointer"
+	x_spawn "drag-$host" "$XWIN" drag
+	dpid=$SPAWNED_PID
+	at=""
+	if wait_pixels 10 "drag-$host" bbox:00FF00=320,240 &&
+		shot "$T/drag.ppm"; then
+		at=$("$PIXCHECK" locate "$T/drag.ppm" 00FF00)
+	fi
+	if [ -n "$at" ]; then
+		set -- $at
+		gx=$1
+		gy=$2
+		cx=$((gx + 160))
+		cy=$((gy + 120))
+		pointer_move $cx $cy
+		sleep 0.3
+		printf 'button 272 1\n' >"$INJECT"
+		if wait_until 5 grep -q '^moveresize ' "$LOGDIR/drag-$host.log"; then
+			sleep 0.3
+			for step in 1 2 3 4 5; do
+				pointer_move $((cx + step * 20)) $((cy + step * 12))
+				sleep 0.1
+			done
+		fi
+		printf 'button 272 0\n' >"$INJECT"
+		want="$((gx + 100)) $((gy + 60)) 320 240"
+		if wait_until 10 green_at "$want"; then
+			tap_ok "$name (from $gx,$gy to $want)"
+		else
+			fail_logs "$name (from $gx,$gy; want $want, got $("$PIXCHECK" locate "$T/green.ppm" 00FF00))" \
+				"$LOGDIR/drag-$host.log"
+		fi
+	else
+		fail_logs "$name: the window shows" "$LOGDIR/drag-$host.log"
+	fi
+	x_clear $dpid
+
+	# -- the window's own X cursor shows where the host pointer is
+	name="$host: an X window's cursor shows at the host pointer"
+	x_spawn "cursor-$host" "$XWIN" cursor
+	cpid=$SPAWNED_PID
+	at=""
+	if wait_pixels 10 "cursor-$host" "count:00FF00>=70000" && shot "$T/cursor.ppm"; then
+		at=$("$PIXCHECK" locate "$T/cursor.ppm" 00FF00)
+	fi
+	if [ -n "$at" ]; then
+		set -- $at
+		px=$(($1 + 100))
+		py=$(($2 + 100))
+		pointer_move $px $py
+		if wait_pixels 10 "cursor-$host" "count:FF00FF=256" "origin:$px,$py" \
+			"rect:0,0,16,16=FF00FF"; then
+			tap_ok "$name (16x16 magenta at $px,$py)"
+		else
+			fail_logs "$name" "$LOGDIR/cursor-$host.log"
+		fi
+	else
+		fail_logs "$name: the window shows" "$LOGDIR/cursor-$host.log"
+	fi
+	x_clear $cpid
 
 	# -- Xwayland killed: the next X client starts a new one
 	xw=$(pgrep -P "$NEST_PID" -x Xwayland | head -n 1)
