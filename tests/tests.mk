@@ -64,6 +64,7 @@ CHECK_PROGRAMS += $(BUILD)/tests/weston-inject.so
 $(eval $(call test_tool,vinput,tests/host/vinput.c,wayland-client xkbcommon))
 $(eval $(call test_tool,clip,tests/clients/clip.c $(call proto_c,xdg-shell) \
 	$(call proto_c,primary-selection-unstable-v1),wayland-client))
+$(eval $(call test_tool,dnd,tests/clients/dnd.c $(call proto_c,xdg-shell),wayland-client))
 $(eval $(call test_tool,rogue,tests/clients/rogue.c $(call proto_c,xdg-shell),wayland-client))
 $(eval $(call test_tool,churn,tests/clients/churn.c $(call proto_c,xdg-shell),wayland-client))
 $(eval $(call test_tool,xwin,tests/clients/xwin.c,xcb))
