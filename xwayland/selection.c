@@ -65,6 +65,8 @@ struct xwm_selection {
 	struct host_offer *offer;	/* the host's current selection */
 	void *source;			/* ours, while an X client owns it */
 	bool source_confirmed;		/* the host showed it back to us */
+	char **source_mimes;		/* what source offers */
+	size_t source_mime_count;
 	bool x_owned;			/* window owns the X selection */
 	struct wl_list transfers;
 };
@@ -950,6 +952,44 @@ source_cancelled(struct xwm_selection *sel, void *source)
 		sel->source = NULL;
 }
 
+static void
+source_mimes_clear(struct xwm_selection *sel)
+{
+	for (size_t i = 0; i < sel->source_mime_count; i++)
+		free(sel->source_mimes[i]);
+	free(sel->source_mimes);
+	sel->source_mimes = NULL;
+	sel->source_mime_count = 0;
+}
+
+static void
+source_mimes_add(struct xwm_selection *sel, const char *mime)
+{
+	char **grown = realloc(sel->source_mimes, (sel->source_mime_count + 1) *
+							  sizeof(*grown));
+	char *copy = strdup(mime);
+
+	if (!grown || !copy) {
+		free(copy);
+		if (grown)
+			sel->source_mimes = grown;
+		return;
+	}
+	sel->source_mimes = grown;
+	sel->source_mimes[sel->source_mime_count++] = copy;
+}
+
+/* A host source offering the X selection's mime types. */
+static void *
+source_create(struct xwm_selection *sel)
+{
+	void *source = sel->ops->create_source(sel);
+
+	for (size_t i = 0; source && i < sel->source_mime_count; i++)
+		sel->ops->source_offer(source, sel->source_mimes[i]);
+	return source;
+}
+
 /* An X client took the selection: these are its targets. */
 static void
 offer_x_targets(struct xwm_selection *sel)
@@ -976,7 +1016,7 @@ offer_x_targets(struct xwm_selection *sel)
 		sel->ops->source_destroy(sel->source);
 		sel->source = NULL;
 	}
-	source = sel->ops->create_source(sel);
+	source_mimes_clear(sel);
 	for (size_t i = 0; i < count; i++) {
 		char *name;
 
@@ -988,17 +1028,18 @@ offer_x_targets(struct xwm_selection *sel)
 		}
 		name = atom_name(wm, targets[i]);
 		if (name && strchr(name, '/'))
-			sel->ops->source_offer(source, name);
+			source_mimes_add(sel, name);
 		free(name);
 	}
 	if (text) {
-		sel->ops->source_offer(source, "text/plain;charset=utf-8");
-		sel->ops->source_offer(source, "text/plain");
-		sel->ops->source_offer(source, "UTF8_STRING");
-		sel->ops->source_offer(source, "STRING");
-		sel->ops->source_offer(source, "TEXT");
+		source_mimes_add(sel, "text/plain;charset=utf-8");
+		source_mimes_add(sel, "text/plain");
+		source_mimes_add(sel, "UTF8_STRING");
+		source_mimes_add(sel, "STRING");
+		source_mimes_add(sel, "TEXT");
 	}
 	free(reply);
+	source = source_create(sel);
 	/* Ours now: the host's own offer of it must not come back to X. */
 	if (sel->offer) {
 		host_offer_free(sel->offer);
@@ -1231,6 +1272,7 @@ selection_host_release(struct xwm_selection *sel)
 	sel->offer = NULL;
 	if (sel->source)
 		sel->ops->source_destroy(sel->source);
+	source_mimes_clear(sel);
 	if (sel->device)
 		sel->ops->device_destroy(sel->device);
 	if (sel->manager)
@@ -1270,11 +1312,27 @@ xwm_selection_init(struct xwm *wm)
 			&zwp_primary_selection_device_manager_v1_interface, 1);
 }
 
+/*
+ * A newer serial while the host has not shown our selection back: set it
+ * again with that serial, as a new source.  The host may have taken the
+ * old one already (its answer still on the way); setting that same source
+ * again would make weston cancel it, the selection would go with it and
+ * weston's clipboard keeper would offer its half-read copy instead.  A new
+ * source replaces the old one whichever way the host had decided.
+ */
 static void
 selection_serial(struct xwm_selection *sel)
 {
-	if (sel && sel->source && !sel->source_confirmed)
-		sel->ops->set_selection(sel, sel->source, sel->wm->input_serial);
+	void *source;
+
+	if (!sel || !sel->source || sel->source_confirmed)
+		return;
+	source = source_create(sel);
+	if (!source)
+		return;
+	sel->ops->set_selection(sel, source, sel->wm->input_serial);
+	sel->ops->source_destroy(sel->source);
+	sel->source = source;
 }
 
 void
