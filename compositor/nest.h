@@ -148,6 +148,8 @@ struct nest_object {
 	struct {
 		struct wl_proxy *proxy;
 	} host;
+	/* a wl_buffer made by a forwarded wl_shm_pool: its size */
+	int32_t buffer_width, buffer_height;
 };
 
 /* main.c */

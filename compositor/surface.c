@@ -63,6 +63,8 @@ struct surface {
 	bool xwayland;			/* a surface of the Xwayland client */
 	bool gated;			/* content held back (see above) */
 	bool held_commit;		/* a commit arrived while gated */
+	/* frame callbacks asked for while gated, answered by wlnest */
+	struct wl_list gated_frames;	/* wl_resource links */
 
 	struct {
 		bool attached;		/* an attach wlnest has to carry out */
@@ -77,6 +79,12 @@ struct surface {
 	} pending;
 	int32_t scale;			/* current */
 	uint32_t transform;		/* current */
+	/* the size of the buffer shown, and of one attached since */
+	struct buffer_size {
+		bool known;
+		int32_t width, height;
+	} shown, attached;
+	bool size_attached;
 
 	struct {
 		int32_t width, height, stride;
@@ -453,6 +461,16 @@ commit_pending(struct surface *s)
 	return true;
 }
 
+/* The buffer attached since the last commit is the one shown now. */
+static void
+size_commit(struct surface *s)
+{
+	if (s->size_attached) {
+		s->shown = s->attached;
+		s->size_attached = false;
+	}
+}
+
 void
 nest_surface_ungate(struct nest_object *object)
 {
@@ -472,6 +490,7 @@ nest_surface_ungate(struct nest_object *object)
 		wl_surface_damage_buffer(host, 0, 0, INT32_MAX, INT32_MAX);
 	else
 		wl_surface_damage(host, 0, 0, INT32_MAX, INT32_MAX);
+	size_commit(s);
 	if (!commit_pending(s)) {
 		nest_client_doom(object->client);
 		return;
@@ -485,6 +504,87 @@ nest_surface_is_gated(struct nest_object *object)
 	struct surface *s = object->data;
 
 	return s && s->gated;
+}
+
+static struct buffer_size
+buffer_size_of(struct wl_resource *buffer)
+{
+	struct nest_shm_buffer *shm;
+	struct nest_object *forwarded;
+
+	if (!buffer)
+		return (struct buffer_size){ true, 0, 0 };
+	shm = nest_shm_buffer_from_resource(buffer);
+	if (shm)
+		return (struct buffer_size){ true, shm->width, shm->height };
+	forwarded = nest_object_from_resource(buffer);
+	if (forwarded && forwarded->buffer_width > 0)
+		return (struct buffer_size){ true, forwarded->buffer_width,
+					     forwarded->buffer_height };
+	return (struct buffer_size){ false, 0, 0 };
+}
+
+bool
+nest_surface_committed_size(struct nest_object *object, int32_t *width,
+			    int32_t *height)
+{
+	struct surface *s = object->data;
+	struct buffer_size *size;
+	int32_t scale;
+	uint32_t transform;
+
+	if (!s)
+		return false;
+	size = s->size_attached ? &s->attached : &s->shown;
+	if (!size->known)
+		return false;
+	scale = s->pending.scale_set ? s->pending.scale : s->scale;
+	transform = s->pending.transform_set ? s->pending.transform :
+					       s->transform;
+	if (scale < 1)
+		scale = 1;
+	*width = size->width / scale;
+	*height = size->height / scale;
+	if (transform & 1) { /* 90 and 270 degrees, flipped or not */
+		int32_t t = *width;
+
+		*width = *height;
+		*height = t;
+	}
+	return true;
+}
+
+static void
+gated_frame_unlink(struct wl_resource *resource)
+{
+	wl_list_remove(wl_resource_get_link(resource));
+}
+
+static void
+gated_frame(struct surface *s, uint32_t id)
+{
+	struct wl_resource *cb = wl_resource_create(
+		s->object->client->client, &wl_callback_interface, 1, id);
+
+	if (!cb) {
+		wl_client_post_no_memory(s->object->client->client);
+		return;
+	}
+	wl_resource_set_implementation(cb, NULL, NULL, gated_frame_unlink);
+	wl_list_insert(s->gated_frames.prev, wl_resource_get_link(cb));
+}
+
+static void
+gated_frames_done(struct surface *s)
+{
+	struct wl_resource *cb, *tmp;
+	uint32_t ms = (uint32_t)(nest_now() * 1000.0);
+
+	wl_resource_for_each_safe (cb, tmp, &s->gated_frames) {
+		if (!s->object->client->display_gone)
+			wl_callback_send_done(cb, ms);
+		wl_resource_destroy(cb);
+	}
 }
 
 static bool
@@ -503,6 +603,8 @@ surface_request(struct nest_object *object, uint32_t opcode,
 		return false;
 	case WL_SURFACE_ATTACH:
 		buffer = (struct wl_resource *)args[0].o;
+		s->attached = buffer_size_of(buffer);
+		s->size_attached = true;
 		if (!s->gated && !nest_shm_buffer_from_resource(buffer)) {
 			/* Not ours to copy: a forwarded buffer, or none. */
 			s->pending.attached = false;
@@ -542,11 +644,29 @@ surface_request(struct nest_object *object, uint32_t opcode,
 		s->pending.transform_set = true;
 		s->pending.transform = (uint32_t)args[0].i;
 		return false;
+	case WL_SURFACE_FRAME:
+		if (!s->gated)
+			return false;
+		gated_frame(s, args[0].n);
+		return true;
 	case WL_SURFACE_COMMIT:
 		if (s->gated) {
 			s->held_commit = true;
+			/* A held frame is never shown, so the host would never
+			 * call back for it: wlnest does, at once, so that the
+			 * client goes on drawing (Xwayland waits for the
+			 * callback before its next frame). */
+			gated_frames_done(s);
+			/* may ungate, which sends this commit */
+			if (s->xwayland)
+				nest_xwayland_surface_committing(object);
 			return true;
 		}
+		if (s->xwayland)
+			nest_xwayland_surface_committing(object);
+		/* asked for while gated, committed after ungating */
+		gated_frames_done(s);
+		size_commit(s);
 		if (!commit_pending(s)) {
 			nest_client_doom(object->client);
 			return true;
@@ -574,6 +694,7 @@ surface_create(struct nest_object *object)
 	s->xwayland = xwayland;
 	s->gated = xwayland;
 	s->scale = 1;
+	wl_list_init(&s->gated_frames);
 	wl_list_init(&s->pending.buffer_destroy.link);
 	s->pending.buffer_destroy.notify = pending_buffer_destroyed;
 	pixman_region32_init(&s->pending.surface_damage);
@@ -594,6 +715,13 @@ surface_destroy(struct nest_object *object)
 		nest_xwayland_surface_destroying(object);
 	if (s->viewport)
 		s->viewport->surface = NULL;
+	/* the callbacks go with the client; they just leave our lists */
+	while (!wl_list_empty(&s->gated_frames)) {
+		struct wl_list *link = s->gated_frames.next;
+
+		wl_list_remove(link);
+		wl_list_init(link);
+	}
 	wl_list_remove(&s->pending.buffer_destroy.link);
 	pixman_region32_fini(&s->pending.surface_damage);
 	pixman_region32_fini(&s->pending.buffer_damage);

@@ -37,6 +37,12 @@ extern const char *nest_xwayland_path;
 void nest_xwayland_client_gone(struct nest_xwayland *xwayland,
 			       struct nest_client *nc);
 void nest_xwayland_surface_created(struct nest_object *surface);
+/*
+ * Before a commit of the surface goes to the host (or is held while the
+ * surface is gated): the window manager may ack a configure first, or
+ * ungate the surface, which sends the commit.
+ */
+void nest_xwayland_surface_committing(struct nest_object *surface);
 /* Before the surface's destroy request goes to the host. */
 void nest_xwayland_surface_destroying(struct nest_object *surface);
 void nest_xwayland_pointer_enter(struct nest_object *surface);
@@ -50,5 +56,11 @@ void nest_xwayland_input_serial(struct nest_client *nc, uint32_t serial,
  */
 void nest_surface_ungate(struct nest_object *surface);
 bool nest_surface_is_gated(struct nest_object *surface);
+/*
+ * The size in surface coordinates the commit being made will show; false
+ * when its buffer's size is unknown (not a wl_shm buffer).
+ */
+bool nest_surface_committed_size(struct nest_object *surface, int32_t *width,
+				 int32_t *height);
 
 #endif

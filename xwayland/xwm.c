@@ -473,6 +473,48 @@ static const struct xdg_toplevel_listener toplevel_listener = {
 	.close = toplevel_close,
 };
 
+/*
+ * Acks the configure kept back; a surface still gated (the first
+ * configure) shows its latest frame now.
+ */
+static void
+ack_now(struct xwm_window *w)
+{
+	if (!w->host.ack_pending)
+		return;
+	w->host.ack_pending = false;
+	if (w->host.ack_timer) {
+		wl_event_source_remove(w->host.ack_timer);
+		w->host.ack_timer = NULL;
+	}
+	xdg_surface_ack_configure(w->host.xdg_surface, w->host.ack_serial);
+	if (w->surface)
+		nest_surface_ungate(w->surface);
+}
+
+static int
+ack_timeout(void *data)
+{
+	struct xwm_window *w = data;
+
+	nest_debug("X window 0x%x: no frame at %dx%d in time; acking anyway",
+		   w->id, w->host.ack_width, w->host.ack_height);
+	ack_now(w);
+	xwm_flush(w->wm);
+	return 0;
+}
+
+/* How long a resized X window may take to draw at its new size. */
+#define ACK_TIMEOUT_MS 500
+
+/*
+ * A configure with a size the surface does not show yet is acked only
+ * with the first frame Xwayland commits at that size: a host checks the
+ * frame after an ack against the configured state (weston ends a client
+ * whose maximized window has another size), and the X client needs a
+ * moment to redraw at the size its window is given.  The first configure
+ * also keeps the surface gated until then.
+ */
 static void
 xdg_surface_configure(void *data, struct xdg_surface *xdg_surface,
 		      uint32_t serial)
@@ -481,11 +523,40 @@ xdg_surface_configure(void *data, struct xdg_surface *xdg_surface,
 	struct wl_surface *host =
 		w->surface ? (struct wl_surface *)w->surface->host.proxy : NULL;
 	int32_t width = w->host.pending_width, height = w->host.pending_height;
-	bool resize = width > 0 && height > 0 &&
-		      ((uint32_t)width != w->width ||
-		       (uint32_t)height != w->height);
+	int32_t shown_width, shown_height;
+	bool sized = width > 0 && height > 0;
+	bool resize = sized && ((uint32_t)width != w->width ||
+				(uint32_t)height != w->height);
+	bool shows = w->surface &&
+		     nest_surface_committed_size(w->surface, &shown_width,
+						 &shown_height) &&
+		     shown_width == width && shown_height == height;
 
-	xdg_surface_ack_configure(xdg_surface, serial);
+	if (sized && !shows) {
+		if (!w->host.ack_pending || w->host.ack_width != width ||
+		    w->host.ack_height != height)
+			nest_debug("X window 0x%x: configure %dx%d: acked with "
+				   "the first frame at that size",
+				   w->id, width, height);
+		/* a newer serial stands for any older one kept back */
+		w->host.ack_pending = true;
+		w->host.ack_serial = serial;
+		w->host.ack_width = width;
+		w->host.ack_height = height;
+		if (!w->host.ack_timer)
+			w->host.ack_timer = wl_event_loop_add_timer(
+				w->wm->xw->nest->loop, ack_timeout, w);
+		if (w->host.ack_timer)
+			wl_event_source_timer_update(w->host.ack_timer,
+						     ACK_TIMEOUT_MS);
+	} else {
+		w->host.ack_pending = false;
+		if (w->host.ack_timer) {
+			wl_event_source_remove(w->host.ack_timer);
+			w->host.ack_timer = NULL;
+		}
+		xdg_surface_ack_configure(xdg_surface, serial);
+	}
 	if (w->fullscreen != w->host.pending_fullscreen ||
 	    w->maximized != w->host.pending_maximized) {
 		w->fullscreen = w->host.pending_fullscreen;
@@ -504,9 +575,9 @@ xdg_surface_configure(void *data, struct xdg_surface *xdg_surface,
 		nest_debug("X window 0x%x: first configure %dx%d", w->id,
 			   width, height);
 		w->host.configured = true;
-		if (w->surface)
+		if (w->surface && !w->host.ack_pending)
 			nest_surface_ungate(w->surface);
-	} else if (!resize && host) {
+	} else if (!w->host.ack_pending && host) {
 		/* Nothing will redraw: commit so the host's configure
 		 * sequence completes now, not at its timeout. */
 		wl_surface_commit(host);
@@ -671,6 +742,8 @@ role_destroy(struct xwm_window *w)
 		xdg_surface_destroy(w->host.xdg_surface);
 	if (w->host.subsurface)
 		wl_subsurface_destroy(w->host.subsurface);
+	if (w->host.ack_timer)
+		wl_event_source_remove(w->host.ack_timer);
 	memset(&w->host, 0, sizeof(w->host));
 }
 
@@ -1133,6 +1206,26 @@ nest_xwayland_surface_created(struct nest_object *surface)
 		}
 	}
 	xwm_flush(wm);
+}
+
+void
+nest_xwayland_surface_committing(struct nest_object *surface)
+{
+	struct xwm *wm = wm_of(surface);
+	struct xwm_window *w = wm ? window_for_surface(wm, surface) : NULL;
+	int32_t width, height;
+
+	if (!w || !w->host.ack_pending)
+		return;
+	/* a buffer of unknown size: ack as it comes */
+	if (!nest_surface_committed_size(surface, &width, &height)) {
+		nest_debug("X window 0x%x: a frame of unknown size; acking",
+			   w->id);
+		ack_now(w);
+	} else if (width == w->host.ack_width &&
+		   height == w->host.ack_height) {
+		ack_now(w);
+	}
 }
 
 void

@@ -94,6 +94,12 @@ struct xwm_window {
 		bool configured;
 		int32_t pending_width, pending_height;
 		bool pending_fullscreen, pending_maximized, pending_activated;
+		/* a configure that resizes the X window is acked with the
+		 * first commit at its size (see xdg_surface_configure) */
+		bool ack_pending;
+		uint32_t ack_serial;
+		int32_t ack_width, ack_height;
+		struct wl_event_source *ack_timer;
 	} host;
 };
 

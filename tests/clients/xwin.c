@@ -12,6 +12,8 @@
  *   xwin maximize                         a toplevel that asks for
  *                                         _NET_WM_STATE_MAXIMIZED_VERT
  *                                         and _HORZ
+ *   xwin maximized                        a toplevel mapped with those
+ *                                         states already set
  *   xwin drag                             a toplevel that, when a button
  *                                         is pressed in it, asks the window
  *                                         manager to move it with the
@@ -326,6 +328,19 @@ main(int argc, char **argv)
 		name(&x, &top, "xwin cursor");
 		set_square_cursor(&x, &top);
 		map_and_wait(&x, &top);
+	} else if (strcmp(mode, "maximized") == 0) {
+		struct window top = create(&x, 0, 0, (uint16_t)w, (uint16_t)h,
+					   GREEN, false);
+		xcb_atom_t states[2] = {
+			atom(&x, "_NET_WM_STATE_MAXIMIZED_VERT"),
+			atom(&x, "_NET_WM_STATE_MAXIMIZED_HORZ"),
+		};
+
+		name(&x, &top, "xwin maximized");
+		xcb_change_property(x.conn, XCB_PROP_MODE_REPLACE, top.id,
+				    atom(&x, "_NET_WM_STATE"), XCB_ATOM_ATOM,
+				    32, 2, states);
+		map_and_wait(&x, &top);
 	} else if (strcmp(mode, "drag") == 0) {
 		struct window top = create(&x, 0, 0, (uint16_t)w, (uint16_t)h,
 					   GREEN, false);
@@ -344,7 +359,7 @@ main(int argc, char **argv)
 		map_and_wait(&x, &top);
 	} else {
 		fprintf(stderr,
-			"usage: xwin menu|transient|fullscreen|maximize|drag|cursor|title "
+			"usage: xwin menu|transient|fullscreen|maximize|maximized|drag|cursor|title "
 			"[--size WxH] [--at DX,DY]\n");
 		return 2;
 	}
