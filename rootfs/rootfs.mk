@@ -25,7 +25,7 @@ rootfs: $(BUILD)/wlnest $(DRIVER_KO)
 $(eval $(call c_program,tests/vm/wl-probe,tests/vm/wl-probe.c,wayland-client))
 
 VM_APPS_DIR := $(BUILD)/vm/apps
-VM_APPS_TOOLS := $(BUILD)/tests/solid $(BUILD)/tests/clip $(BUILD)/tests/rogue \
+VM_APPS_TOOLS := $(BUILD)/tests/solid $(BUILD)/tests/clip $(BUILD)/tests/dnd $(BUILD)/tests/rogue \
 	$(BUILD)/tests/framebench $(BUILD)/tests/vm/wl-probe
 
 .PHONY: vm-apps-image

@@ -463,9 +463,15 @@ key() {
 }
 
 # wait_clear [SECS]: waits until the host shows nothing but its background
-# (a stopped client's window disappears a frame or so after it exits).
+# (a stopped client's window disappears a frame or so after it exits) and,
+# once a test has moved the pointer, the host's cursor: at most 32x32.
+_clear_once() {
+	shot "$T/clear.ppm" 2>/dev/null || return 1
+	"$PIXCHECK" "$T/clear.ppm" "count:202020=$((HOST_W * HOST_H))" >/dev/null ||
+		"$PIXCHECK" "$T/clear.ppm" "otherbbox:202020<=32,32" >/dev/null
+}
 wait_clear() {
-	wait_until "${1:-5}" _pixels_once "count:202020=$((HOST_W * HOST_H))"
+	wait_until "${1:-5}" _clear_once
 }
 
 # stop_client PID: stops a client and waits for its window to go.
@@ -514,4 +520,42 @@ pointer_move() {
 pointer_click() {
 	[ -n "${INJECT:-}" ] || return 1
 	printf 'button 272 1\nbutton 272 0\n' >"$INJECT"
+}
+
+# point_of IMAGE COLOUR: "X Y" of a spot well inside the colour's area
+# (windows may overlap: the bounding box's centre may be covered)
+point_of() {
+	_img=$1
+	_col=$2
+	set -- $("$PIXCHECK" locate "$_img" "$_col" 2>/dev/null)
+	[ $# -eq 4 ] || return 1
+	for _f in "2 2" "1 1" "3 1" "1 3" "3 3"; do
+		set -- "$1" "$2" "$3" "$4" $_f
+		_px=$(($1 + $3 * $5 / 4))
+		_py=$(($2 + $4 * $6 / 4))
+		if "$PIXCHECK" "$_img" "origin:$((_px - 4)),$((_py - 4))" \
+			"rect:0,0,9,9=$_col" >/dev/null 2>&1; then
+			echo "$_px $_py"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# pointer_drag X1 Y1 X2 Y2 STARTED ENTERED: a drag with the host pointer:
+# press at X1,Y1, wait until the command STARTED succeeds (the client
+# began its drag), move to X2,Y2 in steps, wait until ENTERED succeeds
+# (the target has the drag over it), release.
+pointer_drag() {
+	pointer_move "$1" "$2"
+	sleep 0.3
+	printf 'button 272 1\n' >"$INJECT"
+	wait_until 10 "$5"
+	sleep 0.2
+	for _s in 1 2 3 4 5 6 7 8; do
+		pointer_move $(($1 + ($3 - $1) * _s / 8)) $(($2 + ($4 - $2) * _s / 8))
+		sleep 0.05
+	done
+	wait_until 10 "$6"
+	printf 'button 272 0\n' >"$INJECT"
 }

@@ -23,42 +23,10 @@ if [ ! -x "$DND" ]; then
 	exit 1
 fi
 
-# point_of IMAGE COLOUR: "X Y" of a spot well inside the colour's area
-# (windows may overlap: the bounding box's centre may be covered)
-point_of() {
-	_img=$1
-	_col=$2
-	set -- $("$PIXCHECK" locate "$_img" "$_col" 2>/dev/null)
-	[ $# -eq 4 ] || return 1
-	for _f in "2 2" "1 1" "3 1" "1 3" "3 3"; do
-		set -- "$1" "$2" "$3" "$4" $_f
-		_px=$(($1 + $3 * $5 / 4))
-		_py=$(($2 + $4 * $6 / 4))
-		if "$PIXCHECK" "$_img" "origin:$(($_px - 4)),$(($_py - 4))" \
-			"rect:0,0,9,9=$_col" >/dev/null 2>&1; then
-			echo "$_px $_py"
-			return 0
-		fi
-	done
-	return 1
-}
-
-# drag FROM_X FROM_Y TO_X TO_Y SOURCE_LOG TARGET_LOG: press, wait for the
-# drag to start, move over the target in steps, wait for it to accept,
-# release
-drag() {
-	pointer_move "$1" "$2"
-	sleep 0.3
-	printf 'button 272 1\n' >"$INJECT"
-	wait_until 5 grep -q 'drag started' "$5"
-	sleep 0.2
-	for _s in 1 2 3 4 5 6 7 8; do
-		pointer_move $(($1 + ($3 - $1) * _s / 8)) $(($2 + ($4 - $2) * _s / 8))
-		sleep 0.05
-	done
-	wait_until 5 grep -q 'entered' "$6"
-	printf 'button 272 0\n' >"$INJECT"
-}
+# dnd_started / dnd_entered: the source began its drag, the target has
+# the drag over it
+dnd_started() { grep -q 'drag started' "$_src"; }
+dnd_entered() { grep -q 'entered' "$_tgt"; }
 
 # one_way HOST DIR SOURCE_RUNNER TARGET_RUNNER
 one_way() {
@@ -82,7 +50,7 @@ one_way() {
 		tap_skip "$_name" "the windows overlap too much to drag between them"
 	else
 		# shellcheck disable=SC2086 # two words each
-		drag $_from $_to "$_src" "$_tgt"
+		pointer_drag $_from $_to dnd_started dnd_entered
 		if wait_until 15 sh -c "! kill -0 $_tpid 2>/dev/null" &&
 			wait "$_tpid" && cmp -s "$T/$_dir" "$T/$_dir.got" &&
 			wait_until 5 grep -q 'drag finished' "$_src"; then

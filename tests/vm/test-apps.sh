@@ -17,6 +17,9 @@
 #   - weston-flower shows
 #   - text typed on the host (weston seat FIFO, wtype on sway) reaches foot
 #   - clipboard, 1 MiB byte-exact, guest -> host and host -> guest
+#   - drag and drop of 1 MiB, guest -> host and host -> guest, the host
+#     pointer dragging between a guest window and a host one (sway: weston's
+#     kiosk shell shows one window at a time)
 #   - xterm shows its contents (X11 through the guest's Xwayland)
 #   - when the guest clients are gone QEMU holds no more fds or memfds
 #     than before them; when the VM powers off, wlvm ends with status 0
@@ -106,6 +109,81 @@ lap() {
 	_now=$(date +%s%N)
 	tap_diag "$host: $1 took $(( (_now - _lap) / 1000000 )) ms"
 	_lap=$_now
+}
+
+# the ends of a drag, for pointer_drag: dnd (tests/clients/dnd.c) in the
+# guest (log /tmp/NAME.log there) or on the host (LOGDIR/NAME.log)
+g_dnd_started() { _g_log_has dnd-src 'drag started'; }
+g_dnd_entered() { _g_log_has dnd-tgt 'entered'; }
+h_dnd_started() { grep -q 'drag started' "$LOGDIR/dnd-src-$host.log"; }
+h_dnd_entered() { grep -q 'entered' "$LOGDIR/dnd-tgt-$host.log"; }
+
+# dnd_windows NAME: both dnd windows show; sets FROM and TO, points inside
+# the source (blue) and the target (green) window
+dnd_windows() {
+	FROM=""
+	TO=""
+	wait_pixels 40 "$1" "count:0000C0>=2000" "count:00C000>=2000" &&
+		shot "$T/dnd.ppm" && FROM=$(point_of "$T/dnd.ppm" 0000C0) &&
+		TO=$(point_of "$T/dnd.ppm" 00C000)
+}
+
+vm_dnd() {
+	# guest -> host
+	name="$1: drag and drop guest -> host, 1 MiB byte-exact"
+	mime=application/x-virtwl-dnd-g2h
+	g "head -c $SIZE /dev/urandom >/tmp/dg && sha256sum /tmp/dg"
+	sum_g=$(echo "$AVM_OUT" | cut -d' ' -f1)
+	rm -f "$T/dg.got"
+	spawn "dnd-tgt-$1" host_run "$TOOLS/dnd" target "$T/dg.got" --mime $mime --timeout 90
+	tpid=$SPAWNED_PID
+	g_bg dnd-src dnd source /tmp/dg --mime $mime
+	if ! dnd_windows "dnd-g2h-$1"; then
+		gfail "$name (the two windows never showed apart)" dnd-src
+	else
+		# shellcheck disable=SC2086 # two words each
+		pointer_drag $FROM $TO g_dnd_started h_dnd_entered
+		if wait_until 40 sh -c "! kill -0 $tpid 2>/dev/null" && wait "$tpid" &&
+			[ "$(sha256sum <"$T/dg.got" | cut -d' ' -f1)" = "$sum_g" ] &&
+			g_wait_log dnd-src 20 'drag finished'; then
+			tap_ok "$name"
+		else
+			log_excerpt "$LOGDIR/dnd-tgt-$1.log"
+			gfail "$name (received $(wc -c <"$T/dg.got" 2>/dev/null || echo 0) bytes)" dnd-src
+		fi
+	fi
+	g_kill dnd-src >/dev/null
+	stop_pid "$tpid"
+	pointer_move 0 0
+	wait_clear 10
+
+	# host -> guest
+	name="$1: drag and drop host -> guest, 1 MiB byte-exact"
+	mime=application/x-virtwl-dnd-h2g
+	head -c $SIZE /dev/urandom >"$T/dh"
+	sum_h=$(sha256sum <"$T/dh" | cut -d' ' -f1)
+	g "rm -f /tmp/dh"
+	g_bg dnd-tgt dnd target /tmp/dh --mime $mime --timeout 90
+	spawn "dnd-src-$1" host_run "$TOOLS/dnd" source "$T/dh" --mime $mime
+	spid=$SPAWNED_PID
+	if ! dnd_windows "dnd-h2g-$1"; then
+		gfail "$name (the two windows never showed apart)" dnd-tgt
+	else
+		# shellcheck disable=SC2086 # two words each
+		pointer_drag $FROM $TO h_dnd_started g_dnd_entered
+		if g_wait_log dnd-tgt 40 'dropped' && g "sha256sum /tmp/dh" &&
+			[ "$(echo "$AVM_OUT" | tail -n 1 | cut -d' ' -f1)" = "$sum_h" ] &&
+			wait_until 20 grep -q 'drag finished' "$LOGDIR/dnd-src-$1.log"; then
+			tap_ok "$name"
+		else
+			log_excerpt "$LOGDIR/dnd-src-$1.log"
+			gfail "$name" dnd-tgt
+		fi
+	fi
+	g_kill dnd-tgt >/dev/null
+	stop_pid "$spid"
+	pointer_move 0 0
+	wait_clear 10
 }
 
 run_host() {
@@ -273,6 +351,16 @@ run_host() {
 	wait_clear 10
 
 	lap "clipboard h2g"
+	# ---- drag and drop both ways ----
+	if [ "$host" = sway ]; then
+		vm_dnd "$host"
+	else
+		for _d in "guest -> host" "host -> guest"; do
+			tap_skip "$host: drag and drop $_d" \
+				"weston's kiosk shell shows one window at a time (tests/integration/dnd.sh drags on weston without a VM)"
+		done
+	fi
+	lap "drag and drop"
 	# ---- X11 ----
 	# cyan background: the window's contents, not just a window
 	g_bg xterm "xterm -geometry 40x8 -bg '#00ffff' -fg black -e sh -c 'echo from the guest; sleep 600'"
