@@ -22,9 +22,9 @@
 const int nest_object_marker;
 
 /*
- * A forwarded wl_shm_pool (the passthrough mode): the buffers it makes
- * remember their size, which the X window manager compares with the
- * configured one.
+ * A forwarded wl_shm_pool (the passthrough mode) of Xwayland: the buffers
+ * it makes remember their size, which the X window manager compares with
+ * the configured one.
  */
 static bool
 shm_pool_request(struct nest_object *object, uint32_t opcode,
@@ -33,7 +33,7 @@ shm_pool_request(struct nest_object *object, uint32_t opcode,
 	struct wl_resource *created;
 	struct nest_object *buffer;
 
-	if (opcode != WL_SHM_POOL_CREATE_BUFFER)
+	if (opcode != WL_SHM_POOL_CREATE_BUFFER || !object->client->xwayland)
 		return false;
 	if (!nest_forward_request(object, opcode, message, args))
 		return true;

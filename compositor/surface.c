@@ -79,7 +79,8 @@ struct surface {
 	} pending;
 	int32_t scale;			/* current */
 	uint32_t transform;		/* current */
-	/* the size of the buffer shown, and of one attached since */
+	/* Xwayland's: the size of the buffer shown, and of one attached
+	 * since */
 	struct buffer_size {
 		bool known;
 		int32_t width, height;
@@ -603,8 +604,10 @@ surface_request(struct nest_object *object, uint32_t opcode,
 		return false;
 	case WL_SURFACE_ATTACH:
 		buffer = (struct wl_resource *)args[0].o;
-		s->attached = buffer_size_of(buffer);
-		s->size_attached = true;
+		if (s->xwayland) {	/* only its window manager asks */
+			s->attached = buffer_size_of(buffer);
+			s->size_attached = true;
+		}
 		if (!s->gated && !nest_shm_buffer_from_resource(buffer)) {
 			/* Not ours to copy: a forwarded buffer, or none. */
 			s->pending.attached = false;

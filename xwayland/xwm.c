@@ -473,6 +473,17 @@ static const struct xdg_toplevel_listener toplevel_listener = {
 	.close = toplevel_close,
 };
 
+/* No configure is kept back any more. */
+static void
+ack_pending_clear(struct xwm_window *w)
+{
+	w->host.ack_pending = false;
+	if (w->host.ack_timer) {
+		wl_event_source_remove(w->host.ack_timer);
+		w->host.ack_timer = NULL;
+	}
+}
+
 /*
  * Acks the configure kept back; a surface still gated (the first
  * configure) shows its latest frame now.
@@ -482,11 +493,7 @@ ack_now(struct xwm_window *w)
 {
 	if (!w->host.ack_pending)
 		return;
-	w->host.ack_pending = false;
-	if (w->host.ack_timer) {
-		wl_event_source_remove(w->host.ack_timer);
-		w->host.ack_timer = NULL;
-	}
+	ack_pending_clear(w);
 	xdg_surface_ack_configure(w->host.xdg_surface, w->host.ack_serial);
 	if (w->surface)
 		nest_surface_ungate(w->surface);
@@ -550,11 +557,7 @@ xdg_surface_configure(void *data, struct xdg_surface *xdg_surface,
 			wl_event_source_timer_update(w->host.ack_timer,
 						     ACK_TIMEOUT_MS);
 	} else {
-		w->host.ack_pending = false;
-		if (w->host.ack_timer) {
-			wl_event_source_remove(w->host.ack_timer);
-			w->host.ack_timer = NULL;
-		}
+		ack_pending_clear(w);
 		xdg_surface_ack_configure(xdg_surface, serial);
 	}
 	if (w->fullscreen != w->host.pending_fullscreen ||

@@ -103,36 +103,14 @@ static bool offer_has(const struct offer *o, const char *mime)
 
 /* ---- serving the selection (copy) ---- */
 
-/* A child process writes the file so a slow reader never stalls our
- * event loop; the pipe end is ours to close either way. */
 static void serve(struct clip *c, const char *mime, int fd)
 {
-	pid_t pid;
-
 	logf_("send request for %s", mime);
 	if (strcmp(mime, c->mime) != 0) {
 		close(fd);
 		return;
 	}
-	pid = fork();
-	if (pid == 0) {
-		char buf[65536];
-		ssize_t n;
-		int in = open(c->path, O_RDONLY | O_CLOEXEC);
-
-		if (in < 0)
-			_exit(1);
-		while ((n = read(in, buf, sizeof(buf))) > 0) {
-			for (ssize_t off = 0; off < n;) {
-				ssize_t w = write(fd, buf + off, (size_t)(n - off));
-				if (w < 0)
-					_exit(1);
-				off += w;
-			}
-		}
-		_exit(n < 0);
-	}
-	close(fd);
+	write_file_in_child(c->path, fd);
 	c->served++;
 }
 

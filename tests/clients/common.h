@@ -8,6 +8,7 @@
 #define VIRTWL_TEST_CLIENTS_COMMON_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,6 +54,34 @@ static inline double now_seconds(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Writes the file at path into fd from a child process, so that a slow
+ * reader never stalls the caller's event loop, and closes fd.  The caller
+ * ignores SIGCHLD so the child reaps itself.
+ */
+static inline void write_file_in_child(const char *path, int fd)
+{
+	if (fork() == 0) {
+		char buf[65536];
+		ssize_t n;
+		int in = open(path, O_RDONLY | O_CLOEXEC);
+
+		if (in < 0)
+			_exit(1);
+		while ((n = read(in, buf, sizeof(buf))) > 0) {
+			for (ssize_t off = 0; off < n;) {
+				ssize_t w = write(fd, buf + off, (size_t)(n - off));
+
+				if (w < 0)
+					_exit(1);
+				off += w;
+			}
+		}
+		_exit(n < 0);
+	}
+	close(fd);
 }
 
 #endif

@@ -69,36 +69,15 @@ static void say(const char *fmt, ...)
 
 /* ---- source ---- */
 
-/* A child writes the file, so a slow reader never stalls the drag. */
 static void ds_send(void *data, struct wl_data_source *s, const char *mime, int32_t fd)
 {
 	struct dnd *d = data;
-	pid_t pid;
 
 	if (strcmp(mime, d->mime) != 0) {
 		close(fd);
 		return;
 	}
-	pid = fork();
-	if (pid == 0) {
-		char buf[65536];
-		ssize_t n;
-		int in = open(d->path, O_RDONLY | O_CLOEXEC);
-
-		if (in < 0)
-			_exit(1);
-		while ((n = read(in, buf, sizeof(buf))) > 0) {
-			for (ssize_t off = 0; off < n;) {
-				ssize_t w = write(fd, buf + off, (size_t)(n - off));
-
-				if (w < 0)
-					_exit(1);
-				off += w;
-			}
-		}
-		_exit(n < 0);
-	}
-	close(fd);
+	write_file_in_child(d->path, fd);
 	say("sending %s", mime);
 }
 
