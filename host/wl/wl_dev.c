@@ -7,13 +7,14 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +35,9 @@ static_assert(16 + WL_MAX_VFDS_PER_MSG * 4 + WL_RECV_MAX_DATA == 4096,
 /* The smallest request of each command; shorter ones get RESP_ERR. */
 #define NEW_MIN_LEN offsetof(struct virtio_wl_ctrl_vfd_new, dmabuf)
 #define NEW_NAMED_MIN_LEN (offsetof(struct virtio_wl_ctrl_vfd_new, name) + 32)
+
+/* run_command's answer for a chain that must wait; never a wire code. */
+#define WL_HOLD 0u
 
 /* memfd server status byte. */
 enum wl_memfd_status {
@@ -57,142 +61,25 @@ wl_log(struct wl_dev *dev, const char *fmt, ...)
 	dev->ops->log(dev->vmm, line);
 }
 
-/* Configuration */
-
-void
-wl_config_init(struct wl_config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->limits.max_vfds = WL_DEFAULT_MAX_VFDS;
-	cfg->limits.max_mapped_bytes = WL_DEFAULT_MAX_MAPPED_BYTES;
-	cfg->limits.max_send_bytes = WL_DEFAULT_MAX_SEND_BYTES;
-	cfg->limits.io_timeout_ms = WL_DEFAULT_IO_TIMEOUT_MS;
-	cfg->limits.max_pending_msgs = WL_DEFAULT_MAX_PENDING_MSGS;
-	cfg->window_size = WL_DEFAULT_WINDOW_SIZE;
-	cfg->offer_use_shmem = true;
-}
-
-static bool
-valid_name(const char *name, size_t len)
-{
-	size_t i;
-
-	if (len == 0 || len > WL_SOCKET_NAME_MAX)
-		return false;
-	for (i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
-static const struct wl_socket_cfg *
-find_socket(const struct wl_config *cfg, const char *name)
-{
-	unsigned int i;
-
-	for (i = 0; i < cfg->n_sockets; i++)
-		if (!strcmp(cfg->sockets[i].name, name))
-			return &cfg->sockets[i];
-	return NULL;
-}
-
-int
-wl_config_add_socket(struct wl_config *cfg, const char *name, const char *path,
-		     char *err, size_t errlen)
-{
-	struct wl_socket_cfg *sock;
-	size_t name_len = name ? strlen(name) : 0;
-
-	if (name_len && !valid_name(name, name_len)) {
-		snprintf(err, errlen, "bad socket name '%s' (1-%u of A-Z a-z 0-9 . _ -)",
-			 name, WL_SOCKET_NAME_MAX);
-		return -1;
-	}
-	if (!path[0]) {
-		snprintf(err, errlen, "empty socket path");
-		return -1;
-	}
-	if (strlen(path) >= sizeof(sock->path)) {
-		snprintf(err, errlen, "socket path too long (max %zu bytes): %s",
-			 sizeof(sock->path) - 1, path);
-		return -1;
-	}
-	if (find_socket(cfg, name_len ? name : "")) {
-		if (name_len)
-			snprintf(err, errlen, "socket name '%s' given twice", name);
-		else
-			snprintf(err, errlen, "more than one unnamed socket");
-		return -1;
-	}
-	if (cfg->n_sockets >= sizeof(cfg->sockets) / sizeof(cfg->sockets[0])) {
-		snprintf(err, errlen, "too many sockets (max %u named + 1)",
-			 WL_MAX_NAMED_SOCKETS);
-		return -1;
-	}
-	sock = &cfg->sockets[cfg->n_sockets++];
-	memset(sock, 0, sizeof(*sock));
-	memcpy(sock->name, name, name_len);
-	memcpy(sock->path, path, strlen(path) + 1);
-	return 0;
-}
-
-int
-wl_config_parse_socket(struct wl_config *cfg, const char *spec, char *err,
-		       size_t errlen)
-{
-	const char *eq = strchr(spec, '=');
-	char name[WL_SOCKET_NAME_MAX + 1];
-	size_t name_len;
-
-	if (!eq || spec[0] == '/' || spec[0] == '.')
-		return wl_config_add_socket(cfg, "", spec, err, errlen);
-	name_len = (size_t)(eq - spec);
-	if (name_len == 0 || name_len > WL_SOCKET_NAME_MAX) {
-		snprintf(err, errlen, "bad socket name in '%s' (1-%u bytes)",
-			 spec, WL_SOCKET_NAME_MAX);
-		return -1;
-	}
-	memcpy(name, spec, name_len);
-	name[name_len] = '\0';
-	return wl_config_add_socket(cfg, name, eq + 1, err, errlen);
-}
-
-int
-wl_config_check(const struct wl_config *cfg, char *err, size_t errlen)
-{
-	const struct wl_limits *l = &cfg->limits;
-
-	if (cfg->window_size < WL_MIN_WINDOW_SIZE ||
-	    (cfg->window_size & (cfg->window_size - 1))) {
-		snprintf(err, errlen, "window size must be a power of two of at least %llu bytes",
-			 (unsigned long long)WL_MIN_WINDOW_SIZE);
-		return -1;
-	}
-	if (l->max_vfds == 0 || l->max_vfds > 0x100000) {
-		snprintf(err, errlen, "max vfds must be 1..1048576");
-		return -1;
-	}
-	if (l->max_mapped_bytes > cfg->window_size) {
-		snprintf(err, errlen, "max mapped memory exceeds the window size");
-		return -1;
-	}
-	if (l->max_send_bytes > (64u << 20)) {
-		snprintf(err, errlen, "max send bytes must be at most 64 MiB");
-		return -1;
-	}
-	if (cfg->memfd_server && find_socket(cfg, WL_MEMFD_CTX_NAME)) {
-		snprintf(err, errlen, "socket name '%s' is the memfd server's",
-			 WL_MEMFD_CTX_NAME);
-		return -1;
-	}
-	return 0;
-}
 
 /* Lifetime */
+
+int64_t
+wl_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+watch_tag(struct wl_dev *dev, int fd, enum wl_event_tag tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+
+	return epoll_ctl(dev->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+}
 
 struct wl_dev *
 wl_dev_create(const struct wl_config *cfg, const struct wl_vmm_ops *ops, void *vmm)
@@ -212,6 +99,8 @@ wl_dev_create(const struct wl_config *cfg, const struct wl_vmm_ops *ops, void *v
 	dev->vmm = vmm;
 	dev->next_host_id = VIRTIO_WL_VFD_HOST_ID_BIT;
 	dev->pending_tail = &dev->pending;
+	dev->held_tail = &dev->held;
+	dev->epoll_fd = dev->input_fd = dev->timer_fd = dev->resume_fd = -1;
 	wl_window_init(&dev->window, cfg->window_size);
 	/* Header, the largest id array, the data. */
 	dev->cmd_cap = sizeof(struct virtio_wl_ctrl_vfd_send) +
@@ -221,31 +110,27 @@ wl_dev_create(const struct wl_config *cfg, const struct wl_vmm_ops *ops, void *v
 		dev->cmd_cap = sizeof(struct virtio_wl_ctrl_vfd_new);
 	dev->cmd_buf = malloc(dev->cmd_cap);
 	if (!dev->cmd_buf)
-		goto err_free;
+		goto err;
 	dev->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (dev->epoll_fd < 0)
-		goto err_buf;
+	dev->input_fd = epoll_create1(EPOLL_CLOEXEC);
+	dev->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	dev->resume_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (dev->epoll_fd < 0 || dev->input_fd < 0 || dev->timer_fd < 0 ||
+	    dev->resume_fd < 0 || watch_tag(dev, dev->timer_fd, WL_EV_TIMER) < 0 ||
+	    watch_tag(dev, dev->resume_fd, WL_EV_RESUME) < 0)
+		goto err;
 	return dev;
 
-err_buf:
-	free(dev->cmd_buf);
-err_free:
-	free(dev);
+err:
+	wl_dev_destroy(dev);
 	return NULL;
 }
 
 static void
-drop_all_msgs(struct wl_dev *dev)
+close_fd(int fd)
 {
-	while (dev->pending) {
-		struct wl_msg *msg = dev->pending;
-
-		dev->pending = msg->next;
-		free(msg->data);
-		free(msg);
-	}
-	dev->pending_tail = &dev->pending;
-	dev->n_pending = 0;
+	if (fd >= 0)
+		close(fd);
 }
 
 static void
@@ -257,16 +142,51 @@ set_watch(struct wl_dev *dev, bool on)
 	dev->ops->watch(dev->vmm, dev->epoll_fd, on);
 }
 
+/* Reading from host fds happens only while the guest gave us room. */
+static void
+update_reading(struct wl_dev *dev)
+{
+	bool on = dev->active && !dev->broken_in && !dev->pending &&
+		  dev->ops->has_chain(dev->vmm, WL_QUEUE_IN);
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = WL_EV_INPUT };
+
+	if (on == dev->reading)
+		return;
+	if (epoll_ctl(dev->epoll_fd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
+		      dev->input_fd, &ev) == 0)
+		dev->reading = on;
+}
+
+/* Back to the state after create: no vfds, nothing queued or held. */
+static void
+clear(struct wl_dev *dev)
+{
+	uint64_t count;
+
+	set_watch(dev, false);
+	dev->active = false;
+	update_reading(dev);
+	wl_held_release_all(dev);
+	wl_msg_drop_all(dev);
+	wl_vfd_destroy_all(dev);
+	wl_timer_update(dev);
+	if (read(dev->resume_fd, &count, sizeof(count)) < 0) {
+		/* nothing was signalled */
+	}
+}
+
 void
 wl_dev_destroy(struct wl_dev *dev)
 {
 	if (!dev)
 		return;
-	set_watch(dev, false);
-	drop_all_msgs(dev);
-	wl_vfd_destroy_all(dev);
+	if (dev->epoll_fd >= 0 && dev->timer_fd >= 0 && dev->resume_fd >= 0)
+		clear(dev);
 	wl_window_finish(&dev->window);
-	close(dev->epoll_fd);
+	close_fd(dev->epoll_fd);
+	close_fd(dev->input_fd);
+	close_fd(dev->timer_fd);
+	close_fd(dev->resume_fd);
 	free(dev->cmd_buf);
 	free(dev);
 }
@@ -285,11 +205,8 @@ wl_dev_features(const struct wl_dev *dev)
 void
 wl_dev_reset(struct wl_dev *dev)
 {
-	set_watch(dev, false);
-	drop_all_msgs(dev);
-	wl_vfd_destroy_all(dev);
+	clear(dev);
 	dev->features = 0;
-	dev->active = false;
 	dev->broken_in = false;
 	dev->broken_out = false;
 	dev->next_host_id = VIRTIO_WL_VFD_HOST_ID_BIT;
@@ -298,17 +215,23 @@ wl_dev_reset(struct wl_dev *dev)
 void
 wl_dev_get_stats(const struct wl_dev *dev, struct wl_dev_stats *stats)
 {
+	memset(stats, 0, sizeof(*stats));
 	stats->vfds = dev->n_vfds;
+	stats->contexts = dev->n_contexts;
 	stats->mapped_bytes = dev->mapped_bytes;
 	stats->pending_msgs = dev->n_pending;
-	stats->watching = dev->watching;
+	stats->held_chains = dev->n_held;
+	stats->draining = dev->n_draining;
+	stats->queued_bytes = dev->out_bytes;
+	stats->queued_fds = dev->out_fds;
+	stats->reading = dev->reading;
 	stats->broken = dev->broken_in || dev->broken_out;
 }
 
 /* Chains */
 
-static size_t
-chain_len(const struct iovec *iov, unsigned int n)
+size_t
+wl_chain_len(const struct iovec *iov, unsigned int n)
 {
 	size_t total = 0;
 	unsigned int i;
@@ -321,8 +244,8 @@ chain_len(const struct iovec *iov, unsigned int n)
 	return total;
 }
 
-static size_t
-chain_write(const struct wl_chain *chain, const void *buf, size_t len)
+size_t
+wl_chain_write(const struct wl_chain *chain, const void *buf, size_t len)
 {
 	const uint8_t *src = buf;
 	size_t done = 0;
@@ -343,7 +266,7 @@ chain_write(const struct wl_chain *chain, const void *buf, size_t len)
 static ssize_t
 chain_read(struct wl_dev *dev, const struct wl_chain *chain)
 {
-	size_t total = chain_len(chain->readable, chain->n_readable);
+	size_t total = wl_chain_len(chain->readable, chain->n_readable);
 	size_t done = 0;
 	unsigned int i;
 
@@ -357,496 +280,7 @@ chain_read(struct wl_dev *dev, const struct wl_chain *chain)
 	return (ssize_t)done;
 }
 
-/* Host->guest messages */
-
-struct wl_msg *
-wl_msg_queue(struct wl_dev *dev, uint32_t type, uint32_t vfd_id)
-{
-	struct wl_msg *msg = calloc(1, sizeof(*msg));
-
-	if (!msg)
-		return NULL;
-	msg->type = type;
-	msg->vfd_id = vfd_id;
-	*dev->pending_tail = msg;
-	dev->pending_tail = &msg->next;
-	dev->n_pending++;
-	return msg;
-}
-
-static void
-unlink_msg(struct wl_dev *dev, struct wl_msg **link)
-{
-	struct wl_msg *msg = *link;
-
-	*link = msg->next;
-	if (dev->pending_tail == &msg->next)
-		dev->pending_tail = link;
-	dev->n_pending--;
-	free(msg->data);
-	free(msg);
-}
-
-void
-wl_msg_drop_for(struct wl_dev *dev, uint32_t id)
-{
-	struct wl_msg *msg, **link;
-	unsigned int i;
-
-	/* A vfd the guest closed is no longer announced to anyone. */
-	for (msg = dev->pending; msg; msg = msg->next) {
-		for (i = 0; i < msg->n_ids; i++) {
-			if (msg->ids[i] == id) {
-				memmove(&msg->ids[i], &msg->ids[i + 1],
-					(msg->n_ids - i - 1) * sizeof(msg->ids[0]));
-				msg->n_ids--;
-				i--;
-			}
-		}
-	}
-	/* Messages to it go, and the host vfds they carried die with them. */
-	for (;;) {
-		uint32_t orphans[WL_MAX_VFDS_PER_MSG];
-		unsigned int n_orphans;
-
-		for (link = &dev->pending; *link && (*link)->vfd_id != id;
-		     link = &(*link)->next)
-			;
-		if (!*link)
-			break;
-		n_orphans = (*link)->n_ids;
-		memcpy(orphans, (*link)->ids, n_orphans * sizeof(orphans[0]));
-		unlink_msg(dev, link);
-		for (i = 0; i < n_orphans; i++) {
-			struct wl_vfd *vfd = wl_vfd_lookup(dev, orphans[i]);
-
-			if (vfd) {
-				wl_msg_drop_for(dev, orphans[i]);
-				wl_vfd_destroy(dev, vfd);
-			}
-		}
-	}
-}
-
-/*
- * Writes (part of) @msg into @chain.  Returns the bytes written; sets
- * *@done when nothing of @msg is left.  A buffer too small for the fixed
- * part gets nothing and the message waits for the next one.
- */
-static size_t
-write_msg(struct wl_dev *dev, struct wl_msg *msg, const struct wl_chain *chain,
-	  bool *done)
-{
-	size_t cap = chain_len(chain->writable, chain->n_writable);
-	uint8_t buf[sizeof(struct virtio_wl_ctrl_vfd_recv) +
-		    WL_MAX_VFDS_PER_MSG * sizeof(uint32_t)];
-	size_t written, head, n, i;
-
-	*done = false;
-	if (msg->type == VIRTIO_WL_CMD_VFD_NEW) {
-		struct virtio_wl_ctrl_vfd_new nw;
-		struct wl_vfd *vfd = wl_vfd_lookup(dev, msg->vfd_id);
-
-		if (cap < 32)
-			return 0;
-		memset(&nw, 0, sizeof(nw));
-		nw.hdr.type = htole32(VIRTIO_WL_CMD_VFD_NEW);
-		nw.vfd_id = htole32(msg->vfd_id);
-		if (vfd) {
-			nw.flags = htole32(wl_vfd_flags(dev, vfd));
-			nw.pfn = htole64(wl_vfd_pfn(dev, vfd));
-			nw.size = htole32(vfd->size);
-		}
-		*done = true;
-		return chain_write(chain, &nw, cap < sizeof(nw) ? 32 : sizeof(nw));
-	}
-	if (msg->type == VIRTIO_WL_CMD_VFD_HUP) {
-		struct virtio_wl_ctrl_vfd hup;
-
-		if (cap < sizeof(hup))
-			return 0;
-		memset(&hup, 0, sizeof(hup));
-		hup.hdr.type = htole32(VIRTIO_WL_CMD_VFD_HUP);
-		hup.vfd_id = htole32(msg->vfd_id);
-		*done = true;
-		return chain_write(chain, &hup, sizeof(hup));
-	}
-
-	/* VFD_RECV: ids go with the first part, data as far as it fits. */
-	head = sizeof(struct virtio_wl_ctrl_vfd_recv) + msg->n_ids * sizeof(uint32_t);
-	/* Ids may go without data; a part with neither is not worth sending. */
-	if (cap < head || (cap == head && !msg->n_ids && msg->data_len))
-		return 0;
-	{
-		struct virtio_wl_ctrl_vfd_recv recv;
-
-		memset(&recv, 0, sizeof(recv));
-		recv.hdr.type = htole32(VIRTIO_WL_CMD_VFD_RECV);
-		recv.vfd_id = htole32(msg->vfd_id);
-		recv.vfd_count = htole32(msg->n_ids);
-		memcpy(buf, &recv, sizeof(recv));
-		for (i = 0; i < msg->n_ids; i++) {
-			uint32_t id = htole32(msg->ids[i]);
-
-			memcpy(buf + sizeof(recv) + i * 4, &id, 4);
-		}
-	}
-	written = chain_write(chain, buf, head);
-	n = msg->data_len;
-	if (n > cap - head)
-		n = cap - head;
-	if (n) {
-		/* Gather the data after the header across the segments. */
-		size_t skip = head, copied = 0;
-
-		for (i = 0; i < chain->n_writable && copied < n; i++) {
-			size_t seg = chain->writable[i].iov_len, take;
-
-			if (skip >= seg) {
-				skip -= seg;
-				continue;
-			}
-			take = seg - skip;
-			if (take > n - copied)
-				take = n - copied;
-			memcpy((uint8_t *)chain->writable[i].iov_base + skip,
-			       msg->data + msg->data_off + copied, take);
-			copied += take;
-			skip = 0;
-		}
-		written += copied;
-		msg->data_off += (uint32_t)copied;
-		msg->data_len -= (uint32_t)copied;
-	}
-	msg->n_ids = 0;
-	*done = msg->data_len == 0;
-	return written;
-}
-
-static void
-flush_pending(struct wl_dev *dev)
-{
-	bool pushed = false;
-
-	while (dev->pending && !dev->broken_in) {
-		struct wl_chain chain;
-		size_t written;
-		bool done;
-		int ret;
-
-		ret = dev->ops->pop(dev->vmm, WL_QUEUE_IN, &chain);
-		if (ret < 0) {
-			wl_log(dev, "in queue unusable (%d): stopped", ret);
-			dev->broken_in = true;
-			break;
-		}
-		if (ret == 0)
-			break;
-		written = write_msg(dev, dev->pending, &chain, &done);
-		dev->ops->push(dev->vmm, WL_QUEUE_IN, &chain, (uint32_t)written);
-		pushed = true;
-		if (done)
-			unlink_msg(dev, &dev->pending);
-	}
-	if (pushed)
-		dev->ops->notify(dev->vmm, WL_QUEUE_IN);
-}
-
-/* Reading from host fds happens only while the guest gave us room. */
-static void
-update_watch(struct wl_dev *dev)
-{
-	set_watch(dev, dev->active && !dev->broken_in && !dev->pending &&
-			       dev->ops->has_chain(dev->vmm, WL_QUEUE_IN));
-}
-
-static void
-hang_up(struct wl_dev *dev, struct wl_vfd *vfd)
-{
-	wl_vfd_poll(dev, vfd, false);
-	if (vfd->kind != WL_VFD_FENCE && vfd->fd >= 0) {
-		/* Nothing more will come; let the host side see we are gone. */
-		close(vfd->fd);
-		vfd->fd = -1;
-	}
-	if (!vfd->hung_up) {
-		vfd->hung_up = true;
-		wl_msg_queue(dev, VIRTIO_WL_CMD_VFD_HUP, vfd->id);
-	}
-}
-
-/* One read from a context socket: N x VFD_NEW, then one VFD_RECV. */
-static void
-read_context(struct wl_dev *dev, struct wl_vfd *ctx)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * WL_MAX_VFDS_PER_MSG)];
-		struct cmsghdr align;
-	} control;
-	uint32_t ids[WL_MAX_VFDS_PER_MSG];
-	int fds[WL_MAX_VFDS_PER_MSG];
-	unsigned int n_fds = 0, n_ids = 0, i;
-	struct cmsghdr *cmsg;
-	struct msghdr mh;
-	struct iovec iov;
-	struct wl_msg *msg;
-	uint8_t *data;
-	ssize_t len;
-
-	data = malloc(WL_RECV_MAX_DATA);
-	if (!data)
-		return;
-	iov.iov_base = data;
-	iov.iov_len = WL_RECV_MAX_DATA;
-	memset(&mh, 0, sizeof(mh));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = control.buf;
-	mh.msg_controllen = sizeof(control.buf);
-	len = recvmsg(ctx->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	if (len < 0 && (errno == EAGAIN || errno == EINTR)) {
-		free(data);
-		return;
-	}
-	for (cmsg = len < 0 ? NULL : CMSG_FIRSTHDR(&mh); cmsg;
-	     cmsg = CMSG_NXTHDR(&mh, cmsg)) {
-		size_t n;
-
-		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS ||
-		    cmsg->cmsg_len < CMSG_LEN(0))
-			continue;
-		n = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < n; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(int));
-			if (n_fds < WL_MAX_VFDS_PER_MSG)
-				fds[n_fds++] = fd;
-			else
-				close(fd);
-		}
-	}
-	if (len < 0 || (len == 0 && n_fds == 0) || (mh.msg_flags & MSG_CTRUNC)) {
-		/* EOF, an error, or fds lost on the way: the stream is over. */
-		if (len > 0 || n_fds)
-			wl_log(dev, "context %#x: fds lost, hanging up", ctx->id);
-		for (i = 0; i < n_fds; i++)
-			close(fds[i]);
-		free(data);
-		hang_up(dev, ctx);
-		return;
-	}
-	for (i = 0; i < n_fds; i++) {
-		struct wl_vfd *vfd = wl_vfd_from_host_fd(dev, fds[i]);
-
-		if (!vfd) {
-			/* Passing fewer fds would corrupt the stream: stop it. */
-			wl_log(dev, "context %#x: host fd refused (limits), hanging up",
-			       ctx->id);
-			while (++i < n_fds)
-				close(fds[i]);
-			while (n_ids)
-				wl_vfd_destroy(dev, wl_vfd_lookup(dev, ids[--n_ids]));
-			free(data);
-			hang_up(dev, ctx);
-			return;
-		}
-		ids[n_ids++] = vfd->id;
-	}
-	for (i = 0; i < n_ids; i++)
-		wl_msg_queue(dev, VIRTIO_WL_CMD_VFD_NEW, ids[i]);
-	msg = wl_msg_queue(dev, VIRTIO_WL_CMD_VFD_RECV, ctx->id);
-	if (!msg) {
-		free(data);
-		return;
-	}
-	memcpy(msg->ids, ids, n_ids * sizeof(ids[0]));
-	msg->n_ids = n_ids;
-	msg->data = data;
-	msg->data_len = (uint32_t)len;
-}
-
-static void
-read_pipe(struct wl_dev *dev, struct wl_vfd *pipe)
-{
-	struct wl_msg *msg;
-	uint8_t *data;
-	ssize_t len;
-
-	data = malloc(WL_RECV_MAX_DATA);
-	if (!data)
-		return;
-	len = recv(pipe->fd, data, WL_RECV_MAX_DATA, MSG_DONTWAIT);
-	if (len < 0 && errno == ENOTSOCK)
-		len = read(pipe->fd, data, WL_RECV_MAX_DATA);
-	if (len < 0 && (errno == EAGAIN || errno == EINTR)) {
-		free(data);
-		return;
-	}
-	if (len <= 0) {
-		free(data);
-		hang_up(dev, pipe);
-		return;
-	}
-	msg = wl_msg_queue(dev, VIRTIO_WL_CMD_VFD_RECV, pipe->id);
-	if (!msg) {
-		free(data);
-		return;
-	}
-	msg->data = data;
-	msg->data_len = (uint32_t)len;
-}
-
-static void
-service_vfd(struct wl_dev *dev, uint32_t id)
-{
-	struct wl_vfd *vfd = wl_vfd_lookup(dev, id);
-
-	if (!vfd || !vfd->polled)
-		return;
-	switch (vfd->kind) {
-	case WL_VFD_CTX:
-		read_context(dev, vfd);
-		break;
-	case WL_VFD_PIPE:
-		read_pipe(dev, vfd);
-		break;
-	case WL_VFD_FENCE:
-		hang_up(dev, vfd);	/* readable means signalled */
-		break;
-	default:
-		wl_vfd_poll(dev, vfd, false);
-		break;
-	}
-}
-
-void
-wl_dev_handle_events(struct wl_dev *dev)
-{
-	unsigned int budget;
-
-	if (!dev->active)
-		return;
-	for (budget = 0; budget < WL_EVENT_BUDGET; budget++) {
-		struct epoll_event ev;
-
-		flush_pending(dev);
-		if (dev->pending || dev->broken_in ||
-		    !dev->ops->has_chain(dev->vmm, WL_QUEUE_IN))
-			break;
-		if (epoll_wait(dev->epoll_fd, &ev, 1, 0) <= 0)
-			break;
-		service_vfd(dev, ev.data.u32);
-	}
-	flush_pending(dev);
-	update_watch(dev);
-}
-
 /* Guest->host commands */
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Waits for room to write, at most until @deadline. */
-static int
-wait_writable(int fd, int64_t deadline)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-	int64_t left = deadline - now_ms();
-	int ret;
-
-	if (left <= 0)
-		return -ETIMEDOUT;
-	ret = poll(&pfd, 1, (int)(left > 60000 ? 60000 : left));
-	if (ret < 0)
-		return errno == EINTR ? 0 : -errno;
-	if (ret == 0)
-		return -ETIMEDOUT;
-	if (pfd.revents & (POLLERR | POLLNVAL))
-		return -EPIPE;
-	return 0;
-}
-
-static int
-send_socket(struct wl_dev *dev, int fd, const uint8_t *data, size_t len,
-	    const int *fds, unsigned int n_fds)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * WL_MAX_VFDS_PER_MSG)];
-		struct cmsghdr align;
-	} control;
-	int64_t deadline = now_ms() + dev->cfg.limits.io_timeout_ms;
-	bool fds_sent = n_fds == 0;
-	size_t off = 0;
-
-	while (off < len || !fds_sent) {
-		struct msghdr mh;
-		struct iovec iov = { (void *)(data + off), len - off };
-		ssize_t ret;
-
-		memset(&mh, 0, sizeof(mh));
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		if (!fds_sent) {
-			struct cmsghdr *cmsg;
-
-			memset(&control, 0, sizeof(control));
-			mh.msg_control = control.buf;
-			mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
-			cmsg = CMSG_FIRSTHDR(&mh);
-			cmsg->cmsg_level = SOL_SOCKET;
-			cmsg->cmsg_type = SCM_RIGHTS;
-			cmsg->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
-			memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * n_fds);
-		}
-		ret = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (ret >= 0) {
-			off += (size_t)ret;
-			fds_sent = true;
-			continue;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN)
-			return -errno;
-		ret = wait_writable(fd, deadline);
-		if (ret < 0)
-			return (int)ret;
-	}
-	return 0;
-}
-
-static int
-write_pipe(struct wl_dev *dev, int fd, const uint8_t *data, size_t len)
-{
-	int64_t deadline = now_ms() + dev->cfg.limits.io_timeout_ms;
-	size_t off = 0;
-
-	while (off < len) {
-		/* PIPE_BUF at a time after POLLOUT never blocks, even on fds the
-		 * host gave us in blocking mode. */
-		size_t n = len - off > 4096 ? 4096 : len - off;
-		ssize_t ret;
-		int err = wait_writable(fd, deadline);
-
-		if (err < 0)
-			return err;
-		ret = write(fd, data + off, n);
-		if (ret < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;
-		}
-		off += (size_t)ret;
-	}
-	return 0;
-}
 
 static bool
 guest_id_ok(const struct wl_dev *dev, uint32_t id)
@@ -907,7 +341,7 @@ cmd_new_alloc(struct wl_dev *dev, const struct virtio_wl_ctrl_vfd_new *req,
 	if (!vfd)
 		return respond_code(resp, VIRTIO_WL_RESP_OUT_OF_MEMORY);
 	vfd->size = (uint32_t)len;
-	vfd->fd = wl_memfd_create("virtwl_alloc", len);
+	vfd->fd = wl_memfd_create(dev, "virtwl_alloc", len);
 	if (vfd->fd < 0 || wl_vfd_map(dev, vfd, len, true) < 0) {
 		wl_vfd_destroy(dev, vfd);
 		return respond_code(resp, VIRTIO_WL_RESP_OUT_OF_MEMORY);
@@ -952,12 +386,16 @@ cmd_new_ctx(struct wl_dev *dev, uint32_t id, const char *name,
 	if (!guest_id_ok(dev, id))
 		return respond_code(resp, VIRTIO_WL_RESP_INVALID_ID);
 	if (!memfd) {
-		sock = find_socket(&dev->cfg, name);
+		sock = wl_config_find_socket(&dev->cfg, name);
 		if (!sock)
 			return respond_code(resp, VIRTIO_WL_RESP_ERR);
 	}
-	if (dev->n_vfds >= dev->cfg.limits.max_vfds)
+	if (dev->n_vfds >= dev->cfg.limits.max_vfds ||
+	    dev->n_contexts >= dev->cfg.limits.max_contexts) {
+		wl_log(dev, "context refused: %u of %u contexts open", dev->n_contexts,
+		       dev->cfg.limits.max_contexts);
 		return respond_code(resp, VIRTIO_WL_RESP_OUT_OF_MEMORY);
+	}
 	if (sock) {
 		fd = connect_socket(sock->path);
 		if (fd < 0) {
@@ -1033,7 +471,7 @@ cmd_close(struct wl_dev *dev, uint32_t id, struct response *resp)
 	/* drop_for may have closed vfds announced to this one, not this one. */
 	vfd = wl_vfd_lookup(dev, id);
 	if (vfd)
-		wl_vfd_destroy(dev, vfd);
+		wl_vfd_close(dev, vfd);
 	return respond_code(resp, VIRTIO_WL_RESP_OK);
 }
 
@@ -1080,9 +518,11 @@ memfd_request(struct wl_dev *dev, struct wl_vfd *ctx, const uint8_t *data,
 			goto reply;
 		}
 		vfd->size = (uint32_t)alloc;
-		vfd->fd = wl_memfd_create(name, alloc);
+		vfd->fd = wl_memfd_create(dev, name, alloc);
 		if (vfd->fd < 0) {
-			status = WL_MEMFD_HOST_ERROR;
+			/* A full allocation tmpfs is a limit like any other. */
+			status = vfd->fd == -ENOSPC ? WL_MEMFD_NO_SPACE :
+						      WL_MEMFD_HOST_ERROR;
 			wl_vfd_destroy(dev, vfd);
 			vfd = NULL;
 			goto reply;
@@ -1202,17 +642,19 @@ cmd_send(struct wl_dev *dev, const uint8_t *buf, size_t len, bool foreign,
 
 	switch (target->kind) {
 	case WL_VFD_CTX:
-		if (target->fd < 0)
+		if (target->fd < 0 || target->out_failed)
 			return respond_code(resp, VIRTIO_WL_RESP_ERR);
-		if (data_len || n_fds)
-			ret = send_socket(dev, target->fd, data, data_len, fds, n_fds);
+		/* A stream drops fds sent with no byte: refuse what would be lost. */
+		if (n_fds && !data_len) {
+			wl_log(dev, "send on vfd %#x: fds without data", target->id);
+			return respond_code(resp, VIRTIO_WL_RESP_ERR);
+		}
 		break;
 	case WL_VFD_PIPE:
 		if (n_fds || !target->guest_writes)
 			return respond_code(resp, VIRTIO_WL_RESP_INVALID_TYPE);
-		if (target->fd < 0)
+		if (target->fd < 0 || target->out_failed)
 			return respond_code(resp, VIRTIO_WL_RESP_ERR);
-		ret = write_pipe(dev, target->fd, data, data_len);
 		break;
 	case WL_VFD_MEMFD_CTX:
 		if (n_fds)
@@ -1221,9 +663,20 @@ cmd_send(struct wl_dev *dev, const uint8_t *buf, size_t len, bool foreign,
 	default:
 		return respond_code(resp, VIRTIO_WL_RESP_INVALID_TYPE);
 	}
-	if (ret < 0) {
-		wl_log(dev, "send on vfd %#x failed: %s", target->id, strerror(-ret));
-		return respond_code(resp, VIRTIO_WL_RESP_ERR);
+	if (data_len) {
+		ret = wl_send_data(dev, target, data, data_len, fds, n_fds,
+				   dev->retrying);
+		if (ret == WL_SEND_HOLD) {
+			dev->hold_target = target->id;
+			return WL_HOLD;
+		}
+		if (ret < 0) {
+			wl_log(dev, "send on vfd %#x failed: %s", target->id,
+			       strerror(-ret));
+			return respond_code(resp, ret == -ENOMEM ?
+					    VIRTIO_WL_RESP_OUT_OF_MEMORY :
+					    VIRTIO_WL_RESP_ERR);
+		}
 	}
 	/* The far end of a sent pipe now lives with the compositor only. */
 	for (i = 0; i < n_fds; i++) {
@@ -1288,18 +741,57 @@ run_command(struct wl_dev *dev, const uint8_t *buf, size_t len,
 	}
 }
 
+bool
+wl_dev_run_chain(struct wl_dev *dev, const struct wl_chain *chain, bool retry)
+{
+	struct response resp;
+	uint32_t written;
+	ssize_t len;
+
+	memset(&resp, 0, sizeof(resp));
+	/* The answer overwrites the request: read all of it first. */
+	len = chain_read(dev, chain);
+	if (len < 0) {
+		respond_code(&resp, VIRTIO_WL_RESP_ERR);
+	} else {
+		dev->retrying = retry;
+		if (run_command(dev, dev->cmd_buf, (size_t)len, &resp) == WL_HOLD)
+			return false;
+	}
+	written = (uint32_t)wl_chain_write(chain, &resp.body, resp.len);
+	dev->ops->push(dev->vmm, WL_QUEUE_OUT, chain, written);
+	dev->notify_out = true;
+	return true;
+}
+
+static void
+signal_resume(struct wl_dev *dev)
+{
+	uint64_t one = 1;
+
+	if (write(dev->resume_fd, &one, sizeof(one)) < 0) {
+		/* the counter is already non-zero: the wakeup is pending */
+	}
+}
+
+/*
+ * Runs up to WL_KICK_BUDGET chains; if more wait, the resume fd makes the
+ * VMM call back on its next turn instead of running a whole ring now.
+ */
 static void
 process_out_queue(struct wl_dev *dev)
 {
-	bool pushed = false;
+	unsigned int n;
 
-	while (!dev->broken_out) {
-		struct response resp;
+	for (n = 0; !dev->broken_out; n++) {
 		struct wl_chain chain;
-		ssize_t len;
-		uint32_t written;
 		int ret;
 
+		if (n == WL_KICK_BUDGET) {
+			if (dev->ops->has_chain(dev->vmm, WL_QUEUE_OUT))
+				signal_resume(dev);
+			break;
+		}
 		ret = dev->ops->pop(dev->vmm, WL_QUEUE_OUT, &chain);
 		if (ret < 0) {
 			wl_log(dev, "out queue unusable (%d): stopped", ret);
@@ -1308,19 +800,89 @@ process_out_queue(struct wl_dev *dev)
 		}
 		if (ret == 0)
 			break;
-		memset(&resp, 0, sizeof(resp));
-		/* The answer overwrites the request: read all of it first. */
-		len = chain_read(dev, &chain);
-		if (len < 0)
-			respond_code(&resp, VIRTIO_WL_RESP_ERR);
-		else
-			run_command(dev, dev->cmd_buf, (size_t)len, &resp);
-		written = (uint32_t)chain_write(&chain, &resp.body, resp.len);
-		dev->ops->push(dev->vmm, WL_QUEUE_OUT, &chain, written);
-		pushed = true;
+		if (!wl_dev_run_chain(dev, &chain, false) &&
+		    !wl_held_add(dev, &chain, dev->hold_target,
+				 wl_now_ms() + dev->cfg.limits.io_timeout_ms)) {
+			/* No memory to hold it: answer now rather than lose it. */
+			struct virtio_wl_ctrl_hdr err = {
+				.type = htole32(VIRTIO_WL_RESP_OUT_OF_MEMORY),
+			};
+
+			dev->ops->push(dev->vmm, WL_QUEUE_OUT, &chain,
+				       (uint32_t)wl_chain_write(&chain, &err, sizeof(err)));
+			dev->notify_out = true;
+		}
 	}
-	if (pushed)
-		dev->ops->notify(dev->vmm, WL_QUEUE_OUT);
+	wl_timer_update(dev);
+}
+
+/* Notifies the out queue once for everything answered since the last time. */
+static void
+notify_out(struct wl_dev *dev)
+{
+	if (!dev->notify_out)
+		return;
+	dev->notify_out = false;
+	dev->ops->notify(dev->vmm, WL_QUEUE_OUT);
+}
+
+static void
+dispatch(struct wl_dev *dev, const struct epoll_event *ev)
+{
+	uint64_t count;
+
+	switch (ev->data.u64) {
+	case WL_EV_INPUT:
+		wl_recv_run(dev);
+		break;
+	case WL_EV_TIMER:
+		if (read(dev->timer_fd, &count, sizeof(count)) < 0) {
+			/* a spurious wakeup: nothing expired */
+		}
+		wl_timer_expire(dev);
+		break;
+	case WL_EV_RESUME:
+		if (read(dev->resume_fd, &count, sizeof(count)) < 0) {
+			/* already read */
+		}
+		process_out_queue(dev);
+		break;
+	default:
+		wl_send_flush(dev, ev->data.ptr);
+		break;
+	}
+}
+
+/* After any work: answers waiting chains, in messages, the timer. */
+static void
+settle(struct wl_dev *dev)
+{
+	if (dev->held)
+		wl_held_retry(dev);
+	wl_recv_flush(dev);
+	update_reading(dev);
+	wl_timer_update(dev);
+	notify_out(dev);
+}
+
+void
+wl_dev_handle_events(struct wl_dev *dev)
+{
+	unsigned int budget;
+
+	if (!dev->active)
+		return;
+	update_reading(dev);
+	for (budget = 0; budget < WL_EVENT_BUDGET; budget++) {
+		struct epoll_event ev;
+
+		/* One at a time: handling one event may free another's vfd. */
+		if (epoll_wait(dev->epoll_fd, &ev, 1, 0) <= 0)
+			break;
+		dispatch(dev, &ev);
+		update_reading(dev);
+	}
+	settle(dev);
 }
 
 void
@@ -1328,6 +890,7 @@ wl_dev_activate(struct wl_dev *dev, uint64_t features)
 {
 	dev->features = features & wl_dev_features(dev);
 	dev->active = true;
+	set_watch(dev, true);
 	wl_dev_handle_events(dev);
 }
 
@@ -1338,6 +901,9 @@ wl_dev_kick(struct wl_dev *dev, enum wl_queue queue)
 		return;
 	if (queue == WL_QUEUE_OUT)
 		process_out_queue(dev);
-	/* New in-buffers, or messages a command queued. */
-	wl_dev_handle_events(dev);
+	/*
+	 * New in-buffers, or messages a command queued, go out now; host fds
+	 * are read on the VMM's next turn (the watched fd says when).
+	 */
+	settle(dev);
 }

@@ -13,9 +13,13 @@
  *   wl_dev_reset()         when the driver resets the device;
  *   wl_dev_destroy()       at teardown.
  *
- * Everything runs on the caller's thread; the model never blocks longer
- * than limits.io_timeout_ms (a send to a compositor that does not read).
- * Every byte from the guest is treated as hostile.
+ * Everything runs on the caller's thread and never blocks: host fds are
+ * written without waiting, what they cannot take yet is queued (bounded),
+ * and a SEND that finds its target's queue full stays unanswered until
+ * there is room or limits.io_timeout_ms passes (then it answers ERR), so
+ * the guest, not the VMM, waits.  Work per call is bounded; what is left
+ * over makes the watched fd readable again.  Every byte from the guest is
+ * treated as hostile.
  */
 #ifndef VIRTWL_WL_DEV_H
 #define VIRTWL_WL_DEV_H
@@ -55,9 +59,18 @@ struct wl_vmm_ops {
 	int (*pop)(void *vmm, enum wl_queue queue, struct wl_chain *chain);
 	/* Whether @queue has a chain available now (pop would return 1). */
 	bool (*has_chain)(void *vmm, enum wl_queue queue);
-	/* Returns @chain as used, @written bytes written to its writable part. */
+	/*
+	 * Returns @chain as used, @written bytes written to its writable part.
+	 * A chain stays valid (its iovecs' memory and @token) until pushed or
+	 * released, and chains may be pushed in any order.
+	 */
 	void (*push)(void *vmm, enum wl_queue queue, const struct wl_chain *chain,
 		     uint32_t written);
+	/*
+	 * Optional: gives @chain back unused, at reset or destroy, when the
+	 * model held it waiting for room.
+	 */
+	void (*release)(void *vmm, enum wl_queue queue, const struct wl_chain *chain);
 	/* Raises the used-buffer interrupt of @queue (after pushes). */
 	void (*notify)(void *vmm, enum wl_queue queue);
 	/*
@@ -76,7 +89,7 @@ struct wl_vmm_ops {
 	/*
 	 * Starts (@enable) or stops watching @fd for readability; while
 	 * watched and readable, the VMM calls wl_dev_handle_events().  The
-	 * model stops the watch while the guest has posted no in-buffers.
+	 * model watches one fd from activation to reset.
 	 */
 	void (*watch)(void *vmm, int fd, bool enable);
 	/* Optional: one line about a guest or host misbehaving. */
@@ -90,6 +103,7 @@ struct wl_socket_cfg {
 
 struct wl_limits {
 	uint32_t max_vfds;
+	uint32_t max_contexts;
 	uint64_t max_mapped_bytes;
 	uint32_t max_send_bytes;
 	uint32_t io_timeout_ms;
@@ -110,6 +124,13 @@ struct wl_config {
 	uint64_t window_size;	/* bytes; a power of two */
 	bool offer_use_shmem;	/* offer VIRTIO_WL_F_USE_SHMEM */
 	bool memfd_server;	/* serve WL_MEMFD_CTX_NAME */
+	/*
+	 * "" or a directory on a size-limited tmpfs: guest allocations are
+	 * files there (O_TMPFILE, allocated in full at once) instead of
+	 * memfds, so the tmpfs size bounds the memory they pin even after
+	 * the guest sent them to a compositor and closed them.
+	 */
+	char alloc_dir[108];
 };
 
 /* Fills @cfg with the defaults of wl_limits.h, no sockets. */
@@ -129,6 +150,11 @@ int wl_config_parse_socket(struct wl_config *cfg, const char *spec,
 			   char *err, size_t errlen);
 /* Checks limits and window size; returns 0 or -1 with a reason in @err. */
 int wl_config_check(const struct wl_config *cfg, char *err, size_t errlen);
+/*
+ * The most host fds a device with @cfg ever holds at once (two per vfd,
+ * the queued ones, its own): the VMM's RLIMIT_NOFILE must leave room.
+ */
+uint64_t wl_config_max_fds(const struct wl_config *cfg);
 
 /* Returns NULL with errno set on failure.  @cfg is copied. */
 struct wl_dev *wl_dev_create(const struct wl_config *cfg,
@@ -149,10 +175,15 @@ void wl_dev_handle_events(struct wl_dev *dev);
 
 /* For tests and diagnostics. */
 struct wl_dev_stats {
-	uint32_t vfds;
+	uint32_t vfds;		/* including closed ones still draining */
+	uint32_t contexts;
 	uint64_t mapped_bytes;
 	uint32_t pending_msgs;
-	bool watching;
+	uint32_t held_chains;	/* SENDs waiting for room, unanswered */
+	uint32_t draining;	/* closed vfds whose queue is still going out */
+	uint64_t queued_bytes;
+	uint32_t queued_fds;
+	bool reading;		/* host fds are read (the guest gave in-buffers) */
 	bool broken;
 };
 void wl_dev_get_stats(const struct wl_dev *dev, struct wl_dev_stats *stats);

@@ -16,7 +16,12 @@
 #define WL_DEFAULT_MAX_MAPPED_BYTES (1ull << 30)
 /* Data bytes in one guest VFD_SEND (the driver itself sets no limit). */
 #define WL_DEFAULT_MAX_SEND_BYTES (1u << 20)
-/* How long a send to a host socket or pipe may wait for room. */
+/* Host connections (contexts) open at once. */
+#define WL_DEFAULT_MAX_CONTEXTS 64u
+/*
+ * How long a guest SEND may wait unanswered for room in its target's
+ * queue, and how long a closed vfd's queue may go without progress.
+ */
 #define WL_DEFAULT_IO_TIMEOUT_MS 5000u
 /* Host->guest messages waiting for in-buffers (memfd-server replies). */
 #define WL_DEFAULT_MAX_PENDING_MSGS 256u
@@ -43,6 +48,20 @@
 #define WL_SOCKET_NAME_MAX 32u
 /* Host events handled per wl_dev_handle_events() call, for fairness. */
 #define WL_EVENT_BUDGET 32u
+/*
+ * Out-queue chains run per call; the rest run on the next turn of the
+ * VMM's loop (the model signals its own fd), so a guest that queues a
+ * full ring never holds the VMM's thread for long.
+ */
+#define WL_KICK_BUDGET 64u
+/* Guest bytes accepted for one host fd that is not ready to take them. */
+#define WL_VFD_QUEUE_BYTES (256u << 10)
+/* ... and for all host fds together. */
+#define WL_DEV_QUEUE_BYTES (8u << 20)
+/* Host fds (sent pipe ends, memory) waiting in those queues. */
+#define WL_MAX_QUEUED_FDS 256u
+/* fds the model holds besides its vfds' (epoll, timer, event fds). */
+#define WL_OWN_FDS 4u
 /* memfd server: name bytes in one request (memfd_create allows 249). */
 #define WL_MEMFD_NAME_MAX 249u
 

@@ -11,6 +11,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "wl_internal.h"
@@ -44,7 +45,10 @@ wl_vfd_add(struct wl_dev *dev, uint32_t id, enum wl_vfd_kind kind)
 {
 	struct wl_vfd *vfd;
 
-	if (dev->n_vfds >= dev->cfg.limits.max_vfds)
+	bool context = kind == WL_VFD_CTX || kind == WL_VFD_MEMFD_CTX;
+
+	if (dev->n_vfds >= dev->cfg.limits.max_vfds ||
+	    (context && dev->n_contexts >= dev->cfg.limits.max_contexts))
 		return NULL;
 	vfd = calloc(1, sizeof(*vfd));
 	if (!vfd)
@@ -53,24 +57,38 @@ wl_vfd_add(struct wl_dev *dev, uint32_t id, enum wl_vfd_kind kind)
 	vfd->kind = kind;
 	vfd->fd = -1;
 	vfd->remote_fd = -1;
+	vfd->out_tail = &vfd->out_head;
 	vfd->hash_next = dev->vfds[bucket(id)];
 	dev->vfds[bucket(id)] = vfd;
 	dev->n_vfds++;
+	if (context)
+		dev->n_contexts++;
 	return vfd;
 }
 
+/* Takes @vfd out of the id table, or out of the draining list. */
 static void
 unlink_vfd(struct wl_dev *dev, struct wl_vfd *vfd)
 {
-	struct wl_vfd **link;
+	struct wl_vfd **link = vfd->closed ? &dev->draining : &dev->vfds[bucket(vfd->id)];
 
-	for (link = &dev->vfds[bucket(vfd->id)]; *link; link = &(*link)->hash_next) {
+	for (; *link; link = &(*link)->hash_next) {
 		if (*link == vfd) {
 			*link = vfd->hash_next;
-			dev->n_vfds--;
 			return;
 		}
 	}
+}
+
+static void
+unmap(struct wl_dev *dev, struct wl_vfd *vfd)
+{
+	if (!vfd->mapped)
+		return;
+	dev->ops->unmap(dev->vmm, vfd->offset, vfd->map_len);
+	wl_window_free(&dev->window, vfd->offset);
+	dev->mapped_bytes -= vfd->map_len;
+	vfd->mapped = false;
 }
 
 void
@@ -78,17 +96,44 @@ wl_vfd_destroy(struct wl_dev *dev, struct wl_vfd *vfd)
 {
 	if (vfd->polled)
 		wl_vfd_poll(dev, vfd, false);
-	if (vfd->mapped) {
-		dev->ops->unmap(dev->vmm, vfd->offset, vfd->map_len);
-		wl_window_free(&dev->window, vfd->offset);
-		dev->mapped_bytes -= vfd->map_len;
-	}
+	wl_send_drop_queue(dev, vfd);
+	unmap(dev, vfd);
 	if (vfd->fd >= 0)
 		close(vfd->fd);
 	if (vfd->remote_fd >= 0)
 		close(vfd->remote_fd);
 	unlink_vfd(dev, vfd);
+	if (vfd->closed)
+		dev->n_draining--;
+	if (vfd->kind == WL_VFD_CTX || vfd->kind == WL_VFD_MEMFD_CTX)
+		dev->n_contexts--;
+	dev->n_vfds--;
 	free(vfd);
+}
+
+void
+wl_vfd_close(struct wl_dev *dev, struct wl_vfd *vfd)
+{
+	if (!vfd->out_head) {
+		wl_vfd_destroy(dev, vfd);
+		return;
+	}
+	/*
+	 * What the guest wrote before closing still goes out (a clipboard
+	 * writer closes right after its last write); the id is free now.
+	 */
+	if (vfd->polled)
+		wl_vfd_poll(dev, vfd, false);
+	if (vfd->remote_fd >= 0) {
+		close(vfd->remote_fd);
+		vfd->remote_fd = -1;
+	}
+	unlink_vfd(dev, vfd);
+	vfd->closed = true;
+	vfd->hash_next = dev->draining;
+	dev->draining = vfd;
+	dev->n_draining++;
+	wl_timer_update(dev);
 }
 
 void
@@ -99,6 +144,8 @@ wl_vfd_destroy_all(struct wl_dev *dev)
 	for (i = 0; i < WL_VFD_BUCKETS; i++)
 		while (dev->vfds[i])
 			wl_vfd_destroy(dev, dev->vfds[i]);
+	while (dev->draining)
+		wl_vfd_destroy(dev, dev->draining);
 }
 
 uint32_t
@@ -126,7 +173,7 @@ wl_vfd_poll(struct wl_dev *dev, struct wl_vfd *vfd, bool on)
 
 	if (on == vfd->polled || vfd->fd < 0)
 		return 0;
-	if (epoll_ctl(dev->epoll_fd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
+	if (epoll_ctl(dev->input_fd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
 		      vfd->fd, &ev) < 0)
 		return -errno;
 	vfd->polled = on;
@@ -161,12 +208,35 @@ wl_vfd_map(struct wl_dev *dev, struct wl_vfd *vfd, uint64_t len, bool writable)
 	return 0;
 }
 
+/*
+ * A file on the operator's size-limited tmpfs, allocated in full now:
+ * a full tmpfs fails the allocation here instead of a later page fault
+ * (SIGBUS in the VMM) when the guest touches the memory.
+ */
+static int
+alloc_file(const char *dir, uint64_t len)
+{
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = posix_fallocate(fd, 0, (off_t)len);
+	if (ret) {
+		close(fd);
+		return -ret;
+	}
+	return fd;
+}
+
 int
-wl_memfd_create(const char *name, uint64_t size)
+wl_memfd_create(const struct wl_dev *dev, const char *name, uint64_t size)
 {
 	uint64_t len = (size + WL_PAGE_SIZE - 1) & ~(WL_PAGE_SIZE - 1);
 	int fd;
 
+	if (dev->cfg.alloc_dir[0])
+		return alloc_file(dev->cfg.alloc_dir, len);
 	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL);
 	if (fd < 0 && errno == EINVAL)	/* kernels before 6.3 */
 		fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
@@ -198,6 +268,7 @@ wl_vfd_from_host_fd(struct wl_dev *dev, int fd)
 {
 	struct sync_file_info info;
 	struct wl_vfd *vfd;
+	struct stat st;
 	uint32_t id;
 	off_t cur, end;
 	int fl;
@@ -243,6 +314,7 @@ wl_vfd_from_host_fd(struct wl_dev *dev, int fd)
 	if (!vfd)
 		goto err_close;
 	vfd->fd = fd;
+	vfd->is_socket = fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
 	vfd->guest_reads = (fl & O_ACCMODE) != O_WRONLY;
 	vfd->guest_writes = (fl & O_ACCMODE) != O_RDONLY;
 	if (vfd->guest_reads && wl_vfd_poll(dev, vfd, true) < 0)

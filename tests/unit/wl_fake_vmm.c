@@ -36,6 +36,14 @@ fake_push(void *vmm, enum wl_queue queue, const struct wl_chain *chain,
 }
 
 static void
+fake_release(void *vmm, enum wl_queue queue, const struct wl_chain *chain)
+{
+	struct fake_vm *vm = vmm;
+
+	vm->releases++;
+}
+
+static void
 fake_notify(void *vmm, enum wl_queue queue)
 {
 	struct fake_vm *vm = vmm;
@@ -121,6 +129,7 @@ const struct wl_vmm_ops fake_vmm_ops = {
 	.pop = fake_pop,
 	.has_chain = fake_has_chain,
 	.push = fake_push,
+	.release = fake_release,
 	.notify = fake_notify,
 	.map = fake_map_fd,
 	.unmap = fake_unmap,

@@ -54,6 +54,7 @@ struct fake_vm {
 	int fail_map;		/* errno the next map() fails with */
 	char last_log[256];
 	unsigned int logs;
+	unsigned int releases;	/* chains given back unanswered */
 };
 
 extern const struct wl_vmm_ops fake_vmm_ops;
