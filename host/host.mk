@@ -3,7 +3,8 @@
 # (host/qemu/, built into QEMU by host/qemu/build-qemu.sh, not here) and
 # wlvm.
 
-WL_MODEL_SRCS := host/wl/wl_dev.c host/wl/wl_vfd.c host/wl/wl_window.c \
+WL_MODEL_SRCS := host/wl/wl_dev.c host/wl/wl_config.c host/wl/wl_recv.c \
+	host/wl/wl_send.c host/wl/wl_vfd.c host/wl/wl_window.c \
 	host/wl/wl_vring.c
 
 # wlvm finds the QEMU built from exactly these sources by their hash.
@@ -15,7 +16,9 @@ $(shell mkdir -p $(BUILD)/gen; printf '$(WLVM_CONFIG_TEXT)\n' > $(WLVM_CONFIG).t
 	cmp -s $(WLVM_CONFIG).tmp $(WLVM_CONFIG) && rm -f $(WLVM_CONFIG).tmp || \
 	mv $(WLVM_CONFIG).tmp $(WLVM_CONFIG))
 
-$(eval $(call c_program,wlvm,host/wlvm.c))
+WLVM_SRCS := host/wlvm/wlvm.c host/wlvm/argv.c host/wlvm/console.c \
+	host/wlvm/run.c host/wlvm/sandbox.c
+$(eval $(call c_program,wlvm,$(WLVM_SRCS),libseccomp))
 INSTALL_BIN += $(BUILD)/wlvm
 
 .PHONY: qemu
@@ -24,9 +27,14 @@ qemu:
 
 # Tests of the device model (a fake VMM over split rings in fake memory).
 # host.mk is read before tests/tests.mk, so this spells out unit_test.
-WL_TEST_SRCS := tests/unit/test-wl-dev.c tests/unit/wl_fake_vmm.c $(WL_MODEL_SRCS)
+WL_TEST_SRCS := tests/unit/test-wl-dev.c tests/unit/wl_test_env.c tests/unit/wl_fake_vmm.c \
+	$(WL_MODEL_SRCS)
 $(eval $(call c_program,tests/unit/test-wl-dev,$(WL_TEST_SRCS),cmocka))
 TESTS_unit += $(BUILD)/tests/unit/test-wl-dev $(BUILD)/san/tests/unit/test-wl-dev
+WL_LIMITS_SRCS := tests/unit/test-wl-limits.c tests/unit/wl_test_env.c \
+	tests/unit/wl_fake_vmm.c $(WL_MODEL_SRCS)
+$(eval $(call c_program,tests/unit/test-wl-limits,$(WL_LIMITS_SRCS),cmocka))
+TESTS_unit += $(BUILD)/tests/unit/test-wl-limits $(BUILD)/san/tests/unit/test-wl-limits
 
 # The libFuzzer harness (clang only; ASan+UBSan+fuzzer instrumentation).
 FUZZ_CC ?= clang
@@ -39,4 +47,7 @@ $(BUILD)/tests/fuzz/fuzz-wl-dev: $(WL_FUZZ_SRCS) $(wildcard host/wl/*.h tests/un
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(WL_FUZZ_SRCS)
 ALL_PROGRAMS += $(BUILD)/tests/fuzz/fuzz-wl-dev
 TESTS_fuzz += tests/fuzz/run-fuzz-wl-dev.sh
-TESTS_unit += tests/unit/test-wlvm.sh
+TESTS_unit += tests/unit/test-wlvm.sh tests/unit/test-wlvm-sandbox.sh
+$(eval $(call c_program,tests/unit/test-console,tests/unit/test-console.c \
+	host/wlvm/console.c,cmocka))
+TESTS_unit += $(BUILD)/tests/unit/test-console $(BUILD)/san/tests/unit/test-console

@@ -11,7 +11,7 @@ build_pkgs="build-essential pkg-config python3 libwayland-dev wayland-protocols
 libxkbcommon-dev libpixman-1-dev libdrm-dev libcmocka-dev libpng-dev
 libxcb1-dev libxcb-composite0-dev libxcb-xfixes0-dev libxcb-render0-dev
 libxcb-shape0-dev libxcb-icccm4-dev libxcb-ewmh-dev libxcb-res0-dev
-libweston-10-dev clang libclang-rt-14-dev"
+libweston-10-dev clang libclang-rt-14-dev libseccomp-dev"
 
 test_pkgs="weston sway swaybg grim wayland-utils foot xwayland xterm x11-apps
 x11-utils x11-xserver-utils xclip xdotool wtype wl-clipboard waypipe
@@ -21,6 +21,7 @@ vm_pkgs="linux-image-amd64 linux-headers-amd64 qemu-system-x86 seabios
 qemu-system-data busybox-static cpio squashfs-tools e2fsprogs kmod
 libglib2.0-dev libfdt-dev libpixman-1-dev meson ninja-build dpkg-dev zlib1g-dev
 xz-utils python3 util-linux fontconfig xfonts-utils weston foot xterm xwayland
+bubblewrap libseccomp-dev
 fonts-dejavu-core xfonts-base"
 
 groups=${*:-all}

@@ -133,14 +133,18 @@ config VIRTIO_WL
     depends on VIRTIO && LINUX
 KC
 fi
-if ! grep -q virtio-wl "$vio/meson.build"; then
-	# Our files go in right after virtio-rng's, in the same source sets.
-	awk '
+# Our files go in right after virtio-rng's, in the same source sets; the
+# list follows host/wl/, so the lines are written anew whenever it changes.
+model_files=$(for f in "$top"/host/wl/*.c; do printf "'wl/%s', " "$(basename "$f")"; done)
+wl_line="virtio_ss.add(when: 'CONFIG_VIRTIO_WL', if_true: files('virtio-wl.c', ${model_files%, }))"
+if ! grep -qxF "$wl_line" "$vio/meson.build"; then
+	grep -v "CONFIG_VIRTIO_WL" "$vio/meson.build" |
+	awk -v wl="$wl_line" '
 	/^virtio_ss.add\(when: .CONFIG_VIRTIO_RNG., if_true: files\(.virtio-rng.c.\)\)/ {
-		print; print "virtio_ss.add(when: '"'"'CONFIG_VIRTIO_WL'"'"', if_true: files('"'"'virtio-wl.c'"'"', '"'"'wl/wl_dev.c'"'"', '"'"'wl/wl_vfd.c'"'"', '"'"'wl/wl_window.c'"'"', '"'"'wl/wl_vring.c'"'"'))"; next }
+		print; print wl; next }
 	/^virtio_pci_ss.add\(when: .CONFIG_VIRTIO_RNG., if_true: files\(.virtio-rng-pci.c.\)\)/ {
 		print; print "virtio_pci_ss.add(when: '"'"'CONFIG_VIRTIO_WL'"'"', if_true: files('"'"'virtio-wl-pci.c'"'"'))"; next }
-	{ print }' "$vio/meson.build" >"$vio/meson.build.new"
+	{ print }' >"$vio/meson.build.new"
 	[ "$(grep -c virtio-wl "$vio/meson.build.new")" = 2 ] || {
 		say "could not hook virtio-wl into $vio/meson.build"; exit 1; }
 	mv "$vio/meson.build.new" "$vio/meson.build"
@@ -187,17 +191,22 @@ done
 put "$top/driver/include/uapi/linux/virtio_wl.h" "$vio/wl/linux/virtio_wl.h"
 
 build=$src/build
-if [ ! -e "$build/build.ninja" ]; then
+# seccomp: wlvm runs QEMU with -sandbox on (libseccomp-dev).
+configure_args="--target-list=x86_64-softmmu --disable-docs \
+--without-default-features --without-default-devices \
+--with-devices-x86_64=wl --enable-tcg --enable-kvm --enable-seccomp \
+--disable-werror --with-git-submodules=ignore"
+if [ ! -e "$build/build.ninja" ] ||
+   [ "$(cat "$build/.virtwl-configure" 2>/dev/null)" != "$configure_args" ]; then
 	say "configuring (about 15 s)"
 	rm -rf "$build"
 	mkdir -p "$build"
 	# configure takes the first python3 in PATH: use Debian's.
-	(cd "$build" && PATH=/usr/bin:/bin:$PATH ../configure \
-		--target-list=x86_64-softmmu --disable-docs \
-		--without-default-features --without-default-devices \
-		--with-devices-x86_64=wl --enable-tcg --enable-kvm \
-		--disable-werror --with-git-submodules=ignore >configure.log 2>&1) || {
+	# shellcheck disable=SC2086 # the arguments are words
+	(cd "$build" && PATH=/usr/bin:/bin:$PATH ../configure $configure_args \
+		>configure.log 2>&1) || {
 		say "configure failed; see $build/configure.log"; tail -n 20 "$build/configure.log" >&2; exit 1; }
+	echo "$configure_args" >"$build/.virtwl-configure"
 fi
 say "building qemu-system-x86_64 (about 2 minutes the first time)"
 jobs=$(nproc 2>/dev/null || echo 2)

@@ -2,8 +2,10 @@
 /*
  * virtio-wl: QEMU adapter around the virtwl device model.
  *
- * The model keeps every chain only for the duration of one call, so no
- * VirtQueueElement outlives a handler.  Host memory the model maps becomes
+ * A chain the model takes is a VirtQueueElement until the model pushes it
+ * or gives it back (a SEND held while its target has no room; reset):
+ * elements may be answered out of order and outlive a handler.  The
+ * model never blocks this thread.  Host memory the model maps becomes
  * a RAM subregion of the window backed by our own mmap of the fd; each
  * such region owns itself and is freed (and munmap()ed) only when the last
  * FlatView that saw it is gone.
@@ -11,6 +13,7 @@
 #include "qemu/osdep.h"
 
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #include "hw/qdev-properties.h"
 #include "hw/virtio/virtio-wl.h"
@@ -62,6 +65,16 @@ static void virtio_wl_push(void *vmm, enum wl_queue queue,
     VirtQueueElement *elem = chain->token;
 
     virtqueue_push(s->vq[queue], elem, written);
+    g_free(elem);
+}
+
+static void virtio_wl_release(void *vmm, enum wl_queue queue,
+                              const struct wl_chain *chain)
+{
+    VirtIOWl *s = vmm;
+    VirtQueueElement *elem = chain->token;
+
+    virtqueue_detach_element(s->vq[queue], elem, 0);
     g_free(elem);
 }
 
@@ -164,6 +177,7 @@ static const struct wl_vmm_ops virtio_wl_vmm_ops = {
     .pop = virtio_wl_pop,
     .has_chain = virtio_wl_has_chain,
     .push = virtio_wl_push,
+    .release = virtio_wl_release,
     .notify = virtio_wl_notify,
     .map = virtio_wl_map,
     .unmap = virtio_wl_unmap,
@@ -218,6 +232,16 @@ static bool virtio_wl_build_config(VirtIOWl *s, struct wl_config *cfg,
     if (s->max_vfds) {
         cfg->limits.max_vfds = s->max_vfds;
     }
+    if (s->max_contexts) {
+        cfg->limits.max_contexts = s->max_contexts;
+    }
+    if (s->alloc_dir && s->alloc_dir[0]) {
+        if (strlen(s->alloc_dir) >= sizeof(cfg->alloc_dir)) {
+            error_setg(errp, "virtio-wl: alloc-dir: path too long");
+            return false;
+        }
+        pstrcpy(cfg->alloc_dir, sizeof(cfg->alloc_dir), s->alloc_dir);
+    }
     if (s->max_mem) {
         cfg->limits.max_mapped_bytes = s->max_mem;
     }
@@ -237,13 +261,45 @@ static bool virtio_wl_build_config(VirtIOWl *s, struct wl_config *cfg,
     return true;
 }
 
+/*
+ * Every fd the device may ever hold must fit under RLIMIT_NOFILE beside
+ * QEMU's own: raise the soft limit as far as that needs (the hard limit
+ * allows), or refuse to start rather than fail at the guest's whim.
+ */
+#define VIRTIO_WL_QEMU_FDS 512
+
+static bool virtio_wl_check_fds(const struct wl_config *cfg, Error **errp)
+{
+    uint64_t need = wl_config_max_fds(cfg) + VIRTIO_WL_QEMU_FDS;
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+        error_setg_errno(errp, errno, "virtio-wl: getrlimit");
+        return false;
+    }
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ?
+                      need : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+        error_setg(errp, "virtio-wl: max-vfds=%u needs %" PRIu64 " open files, "
+                   "the limit is %" PRIu64 " (raise ulimit -n or lower max-vfds)",
+                   cfg->limits.max_vfds, need, (uint64_t)rl.rlim_cur);
+        return false;
+    }
+    return true;
+}
+
 static void virtio_wl_device_realize(DeviceState *dev, Error **errp)
 {
     VirtIODevice *vdev = VIRTIO_DEVICE(dev);
     VirtIOWl *s = VIRTIO_WL(dev);
     struct wl_config cfg;
 
-    if (!virtio_wl_build_config(s, &cfg, errp)) {
+    if (!virtio_wl_build_config(s, &cfg, errp) ||
+        !virtio_wl_check_fds(&cfg, errp)) {
         return;
     }
     memory_region_init(&s->shm, OBJECT(s), "virtio-wl-shm", s->shm_size);
@@ -310,6 +366,8 @@ static Property virtio_wl_properties[] = {
     DEFINE_PROP_STRING("sock", VirtIOWl, sock),
     DEFINE_PROP_STRING("named-socks", VirtIOWl, named_socks),
     DEFINE_PROP_UINT32("max-vfds", VirtIOWl, max_vfds, 0),
+    DEFINE_PROP_UINT32("max-contexts", VirtIOWl, max_contexts, 0),
+    DEFINE_PROP_STRING("alloc-dir", VirtIOWl, alloc_dir),
     DEFINE_PROP_SIZE("max-mem", VirtIOWl, max_mem, 0),
     DEFINE_PROP_UINT32("max-send", VirtIOWl, max_send, 0),
     DEFINE_PROP_BOOL("memfd-server", VirtIOWl, memfd_server, false),

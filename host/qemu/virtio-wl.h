@@ -35,6 +35,8 @@ struct VirtIOWl {
     char *sock;                     /* the unnamed socket */
     char *named_socks;              /* "NAME=PATH;NAME=PATH..." */
     uint32_t max_vfds;
+    uint32_t max_contexts;
+    char *alloc_dir;                /* a size-limited tmpfs directory */
     uint64_t max_mem;
     uint32_t max_send;
     bool memfd_server;
