@@ -69,6 +69,7 @@ $(eval $(call test_tool,rogue,tests/clients/rogue.c $(call proto_c,xdg-shell),wa
 $(eval $(call test_tool,churn,tests/clients/churn.c $(call proto_c,xdg-shell),wayland-client))
 $(eval $(call test_tool,xwin,tests/clients/xwin.c,xcb))
 $(eval $(call test_tool,regwatch,tests/clients/regwatch.c,wayland-client))
+$(eval $(call test_tool,sandbox-probe,tests/host/sandbox-probe.c,))
 
 # Integration tests: wlnest in front of headless weston and sway.  Each runs
 # twice: against the plain wlnest and (san:) against the ASan+UBSan one.

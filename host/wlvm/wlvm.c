@@ -16,16 +16,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "wlvm.h"
 #include "wlvm_config.h"	/* WLVM_QEMU_HASH, WLVM_SRCDIR (generated) */
 
 /* The x86 kernel's COMMAND_LINE_SIZE. */
 #define KERNEL_CMDLINE_MAX 2048
 #define MAX_SOCKETS 17
-#define MAX_ARGS 64
+/* The device's default max-mem: what the guest may pin. */
+#define DEFAULT_MAX_MEM (1ull << 30)
 
 struct socket_arg {
 	char name[33];
@@ -42,19 +45,23 @@ struct options {
 	const char *append;
 	const char *qemu;
 	const char *max_vfds;
+	const char *max_contexts;
 	const char *max_mem;
+	const char *pid_file;
 	struct socket_arg sockets[MAX_SOCKETS];
 	int n_sockets;
 	bool have_unnamed;
 	bool memfd;
 	bool no_shmem;
 	bool dry_run;
+	bool no_sandbox;
+	bool raw_console;
 	char **guest_argv;
 	int guest_argc;
 };
 
-static void __attribute__((format(printf, 1, 2), noreturn))
-die(const char *fmt, ...)
+void
+wlvm_die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -66,8 +73,8 @@ die(const char *fmt, ...)
 	exit(2);
 }
 
-static void __attribute__((format(printf, 1, 2)))
-note(const char *fmt, ...)
+void
+wlvm_note(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -103,14 +110,24 @@ usage(FILE *out)
 "      --no-shmem           do not offer VIRTIO_WL_F_USE_SHMEM (drivers then\n"
 "                           get absolute pfns)\n"
 "      --max-vfds N         vfds alive at once (default 1024)\n"
-"      --max-mem SIZE       host memory mapped into the guest (default 1G)\n"
+"      --max-contexts N     connections to the host compositor(s) at once\n"
+"                           (default 64)\n"
+"      --max-mem SIZE       host memory the guest may allocate and pin, also\n"
+"                           once sent to the compositor (default 1G)\n"
 "      --accel auto|kvm|tcg auto takes KVM only where it works (default auto)\n"
 "      --append ARGS        more kernel command-line arguments\n"
 "      --qemu FILE          the QEMU to run (default: our cached build)\n"
+"      --no-sandbox         run QEMU unconfined: no bubblewrap, no seccomp\n"
+"      --raw-console        pass the guest's console output on unfiltered\n"
+"                           (escape sequences included)\n"
+"      --pid-file FILE      write QEMU's pid to FILE once it runs\n"
 "  -n, --dry-run            print the QEMU command line instead of running it\n"
 "  -h, --help               this text\n"
 "\n"
-"The guest's serial console is on stdin/stdout.  A GUEST COMMAND reaches the\n"
+"QEMU runs confined (bubblewrap, seccomp): it sees the files and sockets\n"
+"named here and nothing else of the host.  The guest's serial console is on\n"
+"stdin/stdout, its output filtered to text and harmless controls.  SIGINT,\n"
+"SIGTERM or SIGHUP stop the VM within a second.  A GUEST COMMAND reaches the\n"
 "guest's init as wlvm.cmd=BASE64 on the kernel command line: the base64 of a\n"
 "/bin/sh command line in which every argument is single-quoted.\n"
 "Environment: VIRTWL_QEMU (QEMU binary), VIRTWL_CACHE (cache directory).\n",
@@ -256,15 +273,15 @@ pvh_kernel(const char *kernel, bool dry_run)
 		return out;
 	off = find_xz(kernel);
 	if (off < 0) {
-		note("%s has no XZ payload; booting it as a bzImage", kernel);
+		wlvm_note("%s has no XZ payload; booting it as a bzImage", kernel);
 		return kernel;
 	}
 	if (mkdir_p(dir) < 0) {
-		note("cannot create %s (%s); booting %s as a bzImage", dir,
+		wlvm_note("cannot create %s (%s); booting %s as a bzImage", dir,
 		     strerror(errno), kernel);
 		return kernel;
 	}
-	note("unpacking %s for PVH boot into %s", kernel, dir);
+	wlvm_note("unpacking %s for PVH boot into %s", kernel, dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp%d", out, (int)getpid());
 	snprintf(cmd, sizeof(cmd),
 		 "tail -c +%ld '%s' | xz -dc --single-stream > '%s' 2>/dev/null",
@@ -272,7 +289,7 @@ pvh_kernel(const char *kernel, bool dry_run)
 	if (system(cmd) != 0 || !file_has_magic(tmp, 0, elf, 4) ||
 	    rename(tmp, out) < 0) {
 		unlink(tmp);
-		note("could not unpack %s; booting it as a bzImage", kernel);
+		wlvm_note("could not unpack %s; booting it as a bzImage", kernel);
 		return kernel;
 	}
 	return out;
@@ -328,37 +345,37 @@ add_socket(struct options *o, const char *spec)
 	size_t name_len = 0, i;
 
 	if (o->n_sockets >= MAX_SOCKETS)
-		die("too many --wayland-sock (max %d)", MAX_SOCKETS);
+		wlvm_die("too many --wayland-sock (max %d)", MAX_SOCKETS);
 	s = &o->sockets[o->n_sockets];
 	if (eq && spec[0] != '/' && spec[0] != '.') {
 		name_len = (size_t)(eq - spec);
 		path = eq + 1;
 		if (name_len == 0 || name_len > 32)
-			die("--wayland-sock %s: NAME must be 1-32 characters", spec);
+			wlvm_die("--wayland-sock %s: NAME must be 1-32 characters", spec);
 		for (i = 0; i < name_len; i++)
 			if (!isalnum((unsigned char)spec[i]) && !strchr("._-", spec[i]))
-				die("--wayland-sock %s: NAME may hold only A-Z a-z 0-9 . _ -",
+				wlvm_die("--wayland-sock %s: NAME may hold only A-Z a-z 0-9 . _ -",
 				    spec);
 		memcpy(s->name, spec, name_len);
 		s->name[name_len] = '\0';
 		if (!strcmp(s->name, "virtwl-memfd"))
-			die("--wayland-sock: the name virtwl-memfd is reserved");
+			wlvm_die("--wayland-sock: the name virtwl-memfd is reserved");
 	}
 	if (!path[0])
-		die("--wayland-sock %s: empty path", spec);
+		wlvm_die("--wayland-sock %s: empty path", spec);
 	if (stat(path, &st) < 0)
-		die("--wayland-sock %s: %s: %s", spec, path, strerror(errno));
+		wlvm_die("--wayland-sock %s: %s: %s", spec, path, strerror(errno));
 	if (!S_ISSOCK(st.st_mode))
-		die("--wayland-sock %s: %s is not a socket", spec, path);
+		wlvm_die("--wayland-sock %s: %s is not a socket", spec, path);
 	if (!realpath(path, s->path))
-		die("--wayland-sock %s: %s", spec, strerror(errno));
+		wlvm_die("--wayland-sock %s: %s", spec, strerror(errno));
 	if (strlen(s->path) >= 108)
-		die("--wayland-sock %s: path longer than 107 bytes", spec);
+		wlvm_die("--wayland-sock %s: path longer than 107 bytes", spec);
 	if (name_len && strchr(s->path, ';'))
-		die("--wayland-sock %s: a named socket's path may not contain ';'", spec);
+		wlvm_die("--wayland-sock %s: a named socket's path may not contain ';'", spec);
 	for (i = 0; i < (size_t)o->n_sockets; i++)
 		if (!strcmp(o->sockets[i].name, s->name))
-			die(name_len ? "--wayland-sock: name %s given twice" :
+			wlvm_die(name_len ? "--wayland-sock: name %s given twice" :
 				       "--wayland-sock: more than one unnamed socket%s", s->name);
 	if (!name_len)
 		o->have_unnamed = true;
@@ -382,25 +399,137 @@ default_socket(struct options *o)
 	else if (runtime && runtime[0])
 		snprintf(path, sizeof(path), "%s/%s", runtime, display);
 	else {
-		note("XDG_RUNTIME_DIR is not set: the guest gets no unnamed compositor socket");
+		wlvm_note("XDG_RUNTIME_DIR is not set: the guest gets no unnamed compositor socket");
 		return;
 	}
 	if (stat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
-		note("no compositor socket at %s: the guest gets no unnamed socket", path);
+		wlvm_note("no compositor socket at %s: the guest gets no unnamed socket", path);
 		return;
 	}
 	add_socket(o, path);
 }
 
-static void
-check_size(const char *what, const char *v)
+/* A size such as 512M or 2G, in bytes (QEMU's binary suffixes). */
+static uint64_t
+parse_size(const char *what, const char *v)
 {
+	static const char units[] = "kmgt";
+	unsigned long long n;
+	const char *u;
 	char *end;
-	unsigned long long n = strtoull(v, &end, 10);
+	int shift;
 
-	if (!isdigit((unsigned char)v[0]) || n == 0 ||
-	    (*end && (strchr("kKmMgGtT", *end) == NULL || end[1])))
-		die("%s %s: expected a size such as 512M or 2G", what, v);
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (!isdigit((unsigned char)v[0]) || n == 0 || errno ||
+	    (*end && (!(u = strchr(units, tolower((unsigned char)*end))) || end[1])))
+		wlvm_die("%s %s: expected a size such as 512M or 2G", what, v);
+	shift = *end ? 10 * (int)(u - units + 1) : 0;
+	if (n > (~0ull >> shift))
+		wlvm_die("%s %s: too large", what, v);
+	return n << shift;
+}
+
+static unsigned long
+parse_count(const char *what, const char *v)
+{
+	unsigned long n;
+	char *end;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (!isdigit((unsigned char)v[0]) || n == 0 || *end || errno || n > 1048576)
+		wlvm_die("%s %s: expected a positive number", what, v);
+	return n;
+}
+
+/* Every vfd may cost QEMU two fds: let it have all the kernel allows. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static bool
+in_groups(gid_t gid)
+{
+	gid_t groups[256];
+	int n = getgroups(256, groups), i;
+
+	if (gid == getegid())
+		return true;
+	for (i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+/* The permission bits (r 4, w 2, x 1) of @st that apply to us, capless. */
+static bool
+bits_allow(const struct stat *st, unsigned int bits)
+{
+	if (st->st_uid == geteuid())
+		return (st->st_mode >> 6) & bits;
+	if (in_groups(st->st_gid))
+		return (st->st_mode >> 3) & bits;
+	return st->st_mode & bits;
+}
+
+/*
+ * Whether QEMU, which keeps none of root's capabilities in the sandbox,
+ * may use @path (@bits of r 4, w 2): root's override of file permissions
+ * does not count.  ACLs are not read; a file only an ACL opens is refused.
+ */
+static bool
+reachable_without_caps(const char *path, unsigned int bits)
+{
+	char buf[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	if (geteuid() != 0)
+		return access(path, bits == 2 ? W_OK : bits == 4 ? R_OK : R_OK | W_OK) == 0;
+	if (!realpath(path, buf))
+		return false;
+	for (slash = strchr(buf + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (stat(buf, &st) < 0 || !bits_allow(&st, 1)) {
+			*slash = '/';
+			return false;
+		}
+		*slash = '/';
+	}
+	return stat(buf, &st) == 0 && bits_allow(&st, bits);
+}
+
+static void
+check_reachable(const char *what, const char *path, unsigned int bits)
+{
+	struct stat st;
+
+	if (reachable_without_caps(path, bits))
+		return;
+	stat(path, &st);
+	wlvm_die("%s %s: QEMU runs without root's privileges and could not %s it "
+		 "(owner uid %u, mode %04o, or a directory on the way is closed to it); "
+		 "run wlvm as its owner, open it to root, or pass --no-sandbox", what, path,
+		 bits & 2 ? "write to" : "read", (unsigned int)st.st_uid,
+		 (unsigned int)(st.st_mode & 07777));
+}
+
+static char *
+absolute(const char *what, const char *path)
+{
+	char *abs = realpath(path, NULL);
+
+	if (!abs)
+		wlvm_die("%s %s: %s", what, path, strerror(errno));
+	return abs;
 }
 
 static void
@@ -409,11 +538,11 @@ check_file(const char *what, const char *path)
 	struct stat st;
 
 	if (stat(path, &st) < 0)
-		die("%s %s: %s", what, path, strerror(errno));
+		wlvm_die("%s %s: %s", what, path, strerror(errno));
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-		die("%s %s: not a regular file", what, path);
+		wlvm_die("%s %s: not a regular file", what, path);
 	if (access(path, R_OK) < 0)
-		die("%s %s: %s", what, path, strerror(errno));
+		wlvm_die("%s %s: %s", what, path, strerror(errno));
 }
 
 /* Appends @s to @buf, doubling commas as QEMU's option syntax wants. */
@@ -439,7 +568,7 @@ base64(const unsigned char *in, size_t len)
 	size_t i;
 
 	if (!out)
-		die("out of memory");
+		wlvm_die("out of memory");
 	for (i = 0; i < len; i += 3) {
 		unsigned v = (unsigned)in[i] << 16;
 
@@ -468,7 +597,7 @@ shell_command(char **argv, int argc)
 		len += 3 + 4 * strlen(argv[i]);
 	out = p = malloc(len);
 	if (!out)
-		die("out of memory");
+		wlvm_die("out of memory");
 	for (i = 0; i < argc; i++) {
 		const char *s;
 
@@ -501,7 +630,7 @@ find_qemu(const struct options *o)
 		const char *q = o->qemu ? o->qemu : env;
 
 		if (access(q, X_OK) < 0)
-			die("QEMU %s: %s", q, strerror(errno));
+			wlvm_die("QEMU %s: %s", q, strerror(errno));
 		return q;
 	}
 	snprintf(path, sizeof(path), "%s/qemu/bin-%s/qemu-system-x86_64",
@@ -510,15 +639,65 @@ find_qemu(const struct options *o)
 		return path;
 	snprintf(script, sizeof(script), "%s/host/qemu/build-qemu.sh", WLVM_SRCDIR);
 	if (access(script, X_OK) < 0)
-		die("no QEMU with virtio-wl-pci at %s; build it with host/qemu/build-qemu.sh "
+		wlvm_die("no QEMU with virtio-wl-pci at %s; build it with host/qemu/build-qemu.sh "
 		    "from the virtwl source tree, or pass --qemu", path);
-	note("building QEMU with virtio-wl-pci (once; about 3 minutes)");
+	wlvm_note("building QEMU with virtio-wl-pci (once; about 3 minutes)");
 	snprintf(cmd, sizeof(cmd), "'%s'", script);
 	p = popen(cmd, "r");
 	if (!p || !fgets(path, sizeof(path), p) || pclose(p) != 0)
-		die("building QEMU failed; run %s to see why", script);
+		wlvm_die("building QEMU failed; run %s to see why", script);
 	path[strcspn(path, "\n")] = '\0';
 	return path;
+}
+
+/* The virtio-wl-pci device and its properties. */
+static void
+device_arg(const struct options *o, uint64_t max_mem, bool sandboxed, struct argv *args)
+{
+	char device[8192];
+	int i;
+
+	snprintf(device, sizeof(device), "virtio-wl-pci");
+	for (i = 0; i < o->n_sockets; i++) {
+		if (o->sockets[i].name[0])
+			continue;
+		strcat(device, ",sock=");
+		put_escaped(device, sizeof(device), o->sockets[i].path);
+	}
+	if (o->n_sockets > (o->have_unnamed ? 1 : 0)) {
+		bool first = true;
+
+		strcat(device, ",named-socks=");
+		for (i = 0; i < o->n_sockets; i++) {
+			char entry[PATH_MAX + 40];
+
+			if (!o->sockets[i].name[0])
+				continue;
+			snprintf(entry, sizeof(entry), "%s%s=%s", first ? "" : ";",
+				 o->sockets[i].name, o->sockets[i].path);
+			put_escaped(device, sizeof(device), entry);
+			first = false;
+		}
+	}
+	if (o->memfd)
+		strcat(device, ",memfd-server=on");
+	if (o->no_shmem)
+		strcat(device, ",use-shmem=off");
+	if (o->max_vfds) {
+		strcat(device, ",max-vfds=");
+		put_escaped(device, sizeof(device), o->max_vfds);
+	}
+	if (o->max_contexts) {
+		strcat(device, ",max-contexts=");
+		put_escaped(device, sizeof(device), o->max_contexts);
+	}
+	snprintf(device + strlen(device), sizeof(device) - strlen(device),
+		 ",max-mem=%llu", (unsigned long long)max_mem);
+	/* The sandbox's tmpfs of max-mem bytes holds every allocation. */
+	if (sandboxed)
+		strcat(device, ",alloc-dir=" SANDBOX_ALLOC_DIR);
+	argv_add(args, "-device");
+	argv_add(args, device);
 }
 
 int
@@ -534,20 +713,26 @@ main(int argc, char **argv)
 		{ "wl-memfd", no_argument, NULL, 'M' },
 		{ "no-shmem", no_argument, NULL, 'S' },
 		{ "max-vfds", required_argument, NULL, 'V' },
+		{ "max-contexts", required_argument, NULL, 'C' },
 		{ "max-mem", required_argument, NULL, 'X' },
 		{ "accel", required_argument, NULL, 'a' },
 		{ "append", required_argument, NULL, 'A' },
 		{ "qemu", required_argument, NULL, 'q' },
+		{ "no-sandbox", no_argument, NULL, 'N' },
+		{ "raw-console", no_argument, NULL, 'R' },
+		{ "pid-file", required_argument, NULL, 'P' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct options o = { .mem = "512M", .accel = "auto" };
-	char device[8192], cmdline[KERNEL_CMDLINE_MAX * 2], why[256];
-	const char *args[MAX_ARGS], *accel, *kernel, *qemu;
-	char disk_opt[PATH_MAX * 2 + 64];
-	char *end;
-	int n = 0, c, i;
+	char cmdline[KERNEL_CMDLINE_MAX * 2], why[256];
+	const char *accel, *kernel, *qemu;
+	struct argv args = { 0 }, full = { 0 };
+	struct run_options run = { .info_fd = -1, .keep_fds = { -1, -1, -1, -1 } };
+	struct sandbox sb;
+	uint64_t max_mem = DEFAULT_MAX_MEM;
+	int c, i, info[2] = { -1, -1 };
 
 	while ((c = getopt_long(argc, argv, "+k:i:d:m:nh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -560,10 +745,14 @@ main(int argc, char **argv)
 		case 'M': o.memfd = true; break;
 		case 'S': o.no_shmem = true; break;
 		case 'V': o.max_vfds = optarg; break;
+		case 'C': o.max_contexts = optarg; break;
 		case 'X': o.max_mem = optarg; break;
 		case 'a': o.accel = optarg; break;
 		case 'A': o.append = optarg; break;
 		case 'q': o.qemu = optarg; break;
+		case 'N': o.no_sandbox = true; break;
+		case 'R': o.raw_console = true; break;
+		case 'P': o.pid_file = optarg; break;
 		case 'n': o.dry_run = true; break;
 		case 'h': usage(stdout); return 0;
 		default:
@@ -574,15 +763,17 @@ main(int argc, char **argv)
 	o.guest_argv = argv + optind;
 	o.guest_argc = argc - optind;
 
-	check_size("--mem", o.mem);
+	parse_size("--mem", o.mem);
 	if (o.max_mem)
-		check_size("--max-mem", o.max_mem);
-	if (o.max_vfds && (strtoul(o.max_vfds, &end, 10) == 0 || *end))
-		die("--max-vfds %s: expected a positive number", o.max_vfds);
+		max_mem = parse_size("--max-mem", o.max_mem);
+	if (o.max_vfds)
+		parse_count("--max-vfds", o.max_vfds);
+	if (o.max_contexts)
+		parse_count("--max-contexts", o.max_contexts);
 	if (!o.kernel) {
 		o.kernel = default_kernel();
 		if (!o.kernel)
-			die("no kernel given and none in /boot (install linux-image-amd64, or pass -k)");
+			wlvm_die("no kernel given and none in /boot (install linux-image-amd64, or pass -k)");
 	}
 	check_file("kernel", o.kernel);
 	if (o.initrd)
@@ -593,19 +784,28 @@ main(int argc, char **argv)
 
 	if (!strcmp(o.accel, "auto")) {
 		accel = detect_accel(why, sizeof(why));
-		note("accel: %s (%s)", accel, why);
+		wlvm_note("accel: %s (%s)", accel, why);
 	} else if (!strcmp(o.accel, "kvm")) {
 		accel = detect_accel(why, sizeof(why));
 		if (strcmp(accel, "kvm"))
-			die("--accel kvm: KVM is not usable here: %s", why);
+			wlvm_die("--accel kvm: KVM is not usable here: %s", why);
 	} else if (!strcmp(o.accel, "tcg")) {
 		accel = "tcg";
 	} else {
-		die("--accel %s: expected auto, kvm or tcg", o.accel);
+		wlvm_die("--accel %s: expected auto, kvm or tcg", o.accel);
 	}
 
+	/* The sandbox binds files at their paths: give QEMU absolute ones. */
 	kernel = pvh_kernel(o.kernel, o.dry_run);
+	if (!o.dry_run || access(kernel, F_OK) == 0)
+		kernel = absolute("kernel", kernel);
+	if (o.initrd)
+		o.initrd = absolute("initrd", o.initrd);
+	if (o.disk)
+		o.disk = absolute("disk", o.disk);
 	qemu = find_qemu(&o);
+	if (!o.dry_run || access(qemu, F_OK) == 0)
+		qemu = absolute("QEMU", qemu);
 
 	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 panic=-1%s%s",
 		 o.append ? " " : "", o.append ? o.append : "");
@@ -614,88 +814,108 @@ main(int argc, char **argv)
 		char *b64 = base64((unsigned char *)sh, strlen(sh));
 
 		if (strlen(cmdline) + strlen(b64) + 11 >= sizeof(cmdline))
-			die("guest command too long for the kernel command line");
+			wlvm_die("guest command too long for the kernel command line");
 		strcat(cmdline, " wlvm.cmd=");
 		strcat(cmdline, b64);
 		free(sh);
 		free(b64);
 	}
 	if (strlen(cmdline) >= KERNEL_CMDLINE_MAX)
-		die("kernel command line is %zu bytes; the kernel takes %d",
-		    strlen(cmdline), KERNEL_CMDLINE_MAX - 1);
+		wlvm_die("kernel command line is %zu bytes; the kernel takes %d",
+			 strlen(cmdline), KERNEL_CMDLINE_MAX - 1);
 
-	snprintf(device, sizeof(device), "virtio-wl-pci");
-	for (i = 0; i < o.n_sockets; i++) {
-		if (o.sockets[i].name[0])
-			continue;
-		strcat(device, ",sock=");
-		put_escaped(device, sizeof(device), o.sockets[i].path);
-	}
-	if (o.n_sockets > (o.have_unnamed ? 1 : 0)) {
-		bool first = true;
-
-		strcat(device, ",named-socks=");
-		for (i = 0; i < o.n_sockets; i++) {
-			char entry[PATH_MAX + 40];
-
-			if (!o.sockets[i].name[0])
-				continue;
-			snprintf(entry, sizeof(entry), "%s%s=%s", first ? "" : ";",
-				 o.sockets[i].name, o.sockets[i].path);
-			put_escaped(device, sizeof(device), entry);
-			first = false;
-		}
-	}
-	if (o.memfd)
-		strcat(device, ",memfd-server=on");
-	if (o.no_shmem)
-		strcat(device, ",use-shmem=off");
-	if (o.max_vfds) {
-		strcat(device, ",max-vfds=");
-		put_escaped(device, sizeof(device), o.max_vfds);
-	}
-	if (o.max_mem) {
-		strcat(device, ",max-mem=");
-		put_escaped(device, sizeof(device), o.max_mem);
-	}
-
-	args[n++] = qemu;
+	argv_add(&args, qemu);
 	/* Our build finds no firmware next to itself (Debian's tree skips it). */
-	args[n++] = "-L"; args[n++] = "/usr/share/seabios";
-	args[n++] = "-L"; args[n++] = "/usr/share/qemu";
-	args[n++] = "-nodefaults"; args[n++] = "-no-user-config";
-	args[n++] = "-display"; args[n++] = "none";
-	args[n++] = "-serial"; args[n++] = "stdio";
-	args[n++] = "-no-reboot";
-	args[n++] = "-accel"; args[n++] = accel;
+	argv_add(&args, "-L");
+	argv_add(&args, "/usr/share/seabios");
+	argv_add(&args, "-L");
+	argv_add(&args, "/usr/share/qemu");
+	argv_add(&args, "-nodefaults");
+	argv_add(&args, "-no-user-config");
+	argv_add(&args, "-display");
+	argv_add(&args, "none");
+	argv_add(&args, "-serial");
+	argv_add(&args, "stdio");
+	argv_add(&args, "-no-reboot");
+	if (!o.no_sandbox) {
+		argv_add(&args, "-sandbox");
+		argv_add(&args, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
+			 "resourcecontrol=deny");
+	}
+	argv_add(&args, "-accel");
+	argv_add(&args, accel);
 	if (!strcmp(accel, "kvm")) {
-		args[n++] = "-cpu"; args[n++] = "host";
+		argv_add(&args, "-cpu");
+		argv_add(&args, "host");
 	}
-	args[n++] = "-m"; args[n++] = o.mem;
-	args[n++] = "-kernel"; args[n++] = kernel;
+	argv_add(&args, "-m");
+	argv_add(&args, o.mem);
+	argv_add(&args, "-kernel");
+	argv_add(&args, kernel);
 	if (o.initrd) {
-		args[n++] = "-initrd"; args[n++] = o.initrd;
+		argv_add(&args, "-initrd");
+		argv_add(&args, o.initrd);
 	}
-	args[n++] = "-append"; args[n++] = cmdline;
-	args[n++] = "-device"; args[n++] = "virtio-rng-pci";
-	args[n++] = "-device"; args[n++] = device;
+	argv_add(&args, "-append");
+	argv_add(&args, cmdline);
+	argv_add(&args, "-device");
+	argv_add(&args, "virtio-rng-pci");
+	device_arg(&o, max_mem, !o.no_sandbox, &args);
 	if (o.disk) {
+		char disk_opt[PATH_MAX * 2 + 64];
+
 		snprintf(disk_opt, sizeof(disk_opt), "file=");
 		put_escaped(disk_opt, sizeof(disk_opt), o.disk);
 		strcat(disk_opt, ",if=none,id=disk0,format=raw");
 		if (!o.disk_writable)
 			strcat(disk_opt, ",readonly=on");
-		args[n++] = "-drive"; args[n++] = disk_opt;
-		args[n++] = "-device"; args[n++] = "virtio-blk-pci,drive=disk0";
+		argv_add(&args, "-drive");
+		argv_add(&args, disk_opt);
+		argv_add(&args, "-device");
+		argv_add(&args, "virtio-blk-pci,drive=disk0");
 	}
-	args[n] = NULL;
+
+	if (o.no_sandbox) {
+		full = args;
+	} else {
+		for (i = 0; i < o.n_sockets; i++)
+			check_reachable("--wayland-sock", o.sockets[i].path, 2);
+		if (!o.dry_run || access(kernel, F_OK) == 0)
+			check_reachable("kernel", kernel, 4);
+		if (o.initrd)
+			check_reachable("initrd", o.initrd, 4);
+		if (o.disk)
+			check_reachable("disk", o.disk, o.disk_writable ? 6 : 4);
+		sandbox_init(&sb);
+		argv_add(&sb.ro_files, qemu);
+		argv_add(&sb.ro_files, kernel);
+		if (o.initrd)
+			argv_add(&sb.ro_files, o.initrd);
+		if (o.disk)
+			argv_add(o.disk_writable ? &sb.rw_files : &sb.ro_files, o.disk);
+		for (i = 0; i < o.n_sockets; i++)
+			argv_add(&sb.sockets, o.sockets[i].path);
+		sb.kvm = !strcmp(accel, "kvm");
+		sb.alloc_bytes = max_mem;
+		if (!o.dry_run) {
+			if (pipe2(info, O_CLOEXEC) < 0)
+				wlvm_die("pipe: %s", strerror(errno));
+			sb.info_fd = info[1];
+		}
+		sandbox_wrap(&sb, &args, &full);
+		run.info_fd = info[0];
+		run.keep_fds[0] = sb.seccomp_fd;
+		run.keep_fds[1] = info[1];
+	}
 
 	if (o.dry_run) {
-		for (i = 0; i < n; i++)
-			printf("%s%s", i ? " " : "", args[i]);
+		for (i = 0; i < full.n; i++)
+			printf("%s%s", i ? " " : "", full.v[i]);
 		printf("\n");
 		return 0;
 	}
-	execv(qemu, (char *const *)args);
-	die("cannot run %s: %s", qemu, strerror(errno));
+	raise_fd_limit();
+	run.raw_console = o.raw_console;
+	run.pid_file = o.pid_file;
+	return run_qemu(&full, &run);
 }
