@@ -23,7 +23,7 @@
 #                        extended regex
 #   avm_poweroff         ends the agent: the guest powers off; waits for
 #                        wlvm and sets AVM_STATUS (its exit status)
-#   avm_qemu_pid         the QEMU process wlvm became
+#   avm_qemu_pid         the QEMU process wlvm runs (its sandbox hides it)
 
 AVM_DIR=$VIRTWL_BUILD/vm/apps
 AVM_WLVM=${VIRTWL_WLVM:-$VIRTWL_BUILD/wlvm}
@@ -77,8 +77,10 @@ avm_boot() {
 	exec 7<>"$AVM_IN"
 	: >"$AVM_LOG"
 	AVM_N=0
+	rm -f "$T/qemu.pid"
 	"$AVM_WLVM" -k "/boot/vmlinuz-$(avm_kver)" -i "$AVM_DIR/initramfs.cpio.gz" \
-		-d "$AVM_DIR/rootfs.squashfs" -m 768M "$@" -- sh -c "$AVM_AGENT" \
+		-d "$AVM_DIR/rootfs.squashfs" -m 768M --pid-file "$T/qemu.pid" \
+		"$@" -- sh -c "$AVM_AGENT" \
 		<"$AVM_IN" >"$AVM_LOG" 2>&1 &
 	AVM_PID=$!
 	_track $AVM_PID
@@ -174,9 +176,9 @@ avm_poweroff() {
 	return 0
 }
 
-# wlvm execs QEMU, so wlvm's pid is QEMU's.
+# The QEMU that wlvm runs (in its sandbox).
 avm_qemu_pid() {
-	echo "$AVM_PID"
+	cat "$T/qemu.pid" 2>/dev/null
 }
 
 # fd_count PID: open fds of a process.
@@ -184,9 +186,10 @@ fd_count() {
 	ls "/proc/$1/fd" 2>/dev/null | wc -l
 }
 
-# memfd_count PID: open memfds of a process.
+# memfd_count PID: open shared memory of a process: memfds, and guest
+# allocations (files on the tmpfs wlvm's sandbox gives QEMU).
 memfd_count() {
 	for _f in /proc/"$1"/fd/*; do
 		readlink "$_f" 2>/dev/null
-	done | grep -c '^/memfd:'
+	done | grep -cE '^/memfd:|^/run/virtwl/alloc/'
 }

@@ -7,7 +7,9 @@
 # after reloading it with use_shmem=0, with absolute pfns.  Kernel command
 # line: wltest=check|bench|smoke|stress, wltest.cycles=N (open/close
 # cycles); stress runs the subtest wltest.only=NAME wltest.repeat=N times
-# (time-bound ones for wltest.seconds=S each).
+# (time-bound ones for wltest.seconds=S each); limits runs wl-guest-limits
+# with the host's limits wltest.contexts=N wltest.mem=MIB wltest.vfds=N,
+# then leaves writers stuck on full pipes for the host to stop the VM.
 # Everything the host script parses starts with "@@".
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -22,6 +24,9 @@ cycles=10000
 only=threads
 repeat=10
 seconds=1
+contexts=8
+mem=64
+vfds=256
 for a in $(cat /proc/cmdline); do
 	case $a in
 	wltest=*) mode=${a#*=} ;;
@@ -29,6 +34,9 @@ for a in $(cat /proc/cmdline); do
 	wltest.only=*) only=${a#*=} ;;
 	wltest.repeat=*) repeat=${a#*=} ;;
 	wltest.seconds=*) seconds=${a#*=} ;;
+	wltest.contexts=*) contexts=${a#*=} ;;
+	wltest.mem=*) mem=${a#*=} ;;
+	wltest.vfds=*) vfds=${a#*=} ;;
 	esac
 done
 
@@ -97,6 +105,13 @@ stress)
 			guest_test --tag "stress$i" --only "$only" --seconds "$seconds" --cycles "$cycles"
 			i=$((i + 1))
 		done
+	fi
+	;;
+limits)
+	if load_wl; then
+		/bin/wl-guest-limits --tag limits --contexts "$contexts" --mem-mib "$mem" \
+			--vfds "$vfds"
+		/bin/wl-guest-limits --flood
 	fi
 	;;
 smoke)

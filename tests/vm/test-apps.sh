@@ -195,6 +195,12 @@ run_host() {
 	hpid=$HOST_PID
 	base_fds=$(fd_count "$hpid")
 	base_memfds=$(memfd_count "$hpid")
+	# wlvm runs as root here and QEMU without root's privileges: the
+	# operator lets it reach a compositor that runs as another user.
+	if [ "$(stat -c %u "$HOST_SOCKET")" != 0 ]; then
+		chmod o+x "$(dirname "$HOST_SOCKET")"
+		chmod o+w "$HOST_SOCKET"
+	fi
 	t0=$(date +%s)
 	if ! avm_boot --accel tcg --wayland-sock "$HOST_SOCKET" \
 		--wayland-sock "extra=$HOST_SOCKET" --append quiet; then

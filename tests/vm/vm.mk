@@ -9,21 +9,29 @@
 VM_GUEST_TEST := $(BUILD)/vm/wl-guest-test
 VM_INITRD := $(BUILD)/vm/wltest-initramfs.cpio.gz
 
-$(VM_GUEST_TEST): tests/vm/wl-guest-test.c tests/vm/wl-test-proto.h \
-		driver/include/uapi/linux/virtwl.h
+VM_GUEST_LIB := tests/vm/wl-guest-lib.c tests/vm/wl-guest-lib.h tests/vm/wl-test-proto.h \
+	driver/include/uapi/linux/virtwl.h
+$(VM_GUEST_TEST): tests/vm/wl-guest-test.c $(VM_GUEST_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(CFLAGS) -static -pthread -o $@ $<
+	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(CFLAGS) -static -pthread -o $@ $(filter %.c,$^)
+
+VM_GUEST_LIMITS := $(BUILD)/vm/wl-guest-limits
+$(VM_GUEST_LIMITS): tests/vm/wl-guest-limits.c $(VM_GUEST_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(CFLAGS) -static -pthread -o $@ $(filter %.c,$^)
 
 $(eval $(call c_program,tests/vm/wl-test-peer,tests/vm/wl-test-peer.c))
 $(eval $(call c_program,tests/bench/wl-native-bench,tests/bench/wl-native-bench.c))
 
-$(VM_INITRD): $(DRIVER_KO) $(VM_GUEST_TEST) tests/vm/init.sh rootfs/mkinitramfs.sh
+$(VM_INITRD): $(DRIVER_KO) $(VM_GUEST_TEST) $(VM_GUEST_LIMITS) tests/vm/init.sh \
+		rootfs/mkinitramfs.sh
 	@mkdir -p $(@D)
 	rootfs/mkinitramfs.sh -o $@ -k $(KVER) -m virtio_pci -m $(DRIVER_KO) \
-		-f $(VM_GUEST_TEST):/bin/wl-guest-test -i tests/vm/init.sh
+		-f $(VM_GUEST_TEST):/bin/wl-guest-test \
+		-f $(VM_GUEST_LIMITS):/bin/wl-guest-limits -i tests/vm/init.sh
 
 CHECK_PROGRAMS += $(VM_INITRD)
-TESTS_vm += tests/vm/test-virtio-wl.sh
+TESTS_vm += tests/vm/test-virtio-wl.sh tests/vm/test-limits.sh
 BENCHES += tests/bench/vm-virtio-wl.sh
 # The initramfs builder itself (boots nothing).
 TESTS_unit += tests/unit/test-mkinitramfs.sh

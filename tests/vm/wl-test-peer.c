@@ -54,6 +54,10 @@ struct conn {
 	size_t mem_len;
 };
 
+/* fds kept by WLT_HOLD, from any connection. */
+static int held[4096];
+static unsigned int n_held;
+
 static struct listener listeners[MAX_LISTEN];
 static unsigned int n_listeners;
 static struct conn *conns[MAX_CONN];
@@ -376,6 +380,20 @@ static bool handle(struct conn *c, const struct wlt_msg *m, const uint8_t *paylo
 				  (uint64_t)count_fds(getpid()), NULL, 0, NULL, 0) == 0;
 	case WLT_HANGUP:
 		return false;
+	case WLT_HOLD:
+		while (c->nfds && n_held < sizeof(held) / sizeof(held[0])) {
+			held[n_held++] = c->fds[0];
+			memmove(c->fds, c->fds + 1, --c->nfds * sizeof(int));
+		}
+		conn_close_fds(c, c->nfds);
+		return send_reply(c->fd, m->op, n_held, 0, NULL, 0, NULL, 0) == 0;
+	case WLT_RELEASE: {
+		unsigned int n = n_held;
+
+		while (n_held)
+			close(held[--n_held]);
+		return send_reply(c->fd, m->op, n, 0, NULL, 0, NULL, 0) == 0;
+	}
 	default:
 		logf_("unknown op %u", m->op);
 		return false;

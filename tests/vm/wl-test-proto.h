@@ -61,6 +61,14 @@ enum wlt_op {
 	WLT_FDCOUNT,
 	/* The peer closes this connection: the guest should see HUP. */
 	WLT_HANGUP,
+	/*
+	 * The peer keeps the fds that came with this request open, as a
+	 * compositor keeps a client's buffers, and never reads a pipe among
+	 * them.  Reply arg: fds the peer holds this way in all.
+	 */
+	WLT_HOLD,
+	/* The peer closes every fd it holds.  Reply arg: how many. */
+	WLT_RELEASE,
 };
 
 /* A byte pattern that does not repeat every 256 bytes. */
