@@ -70,7 +70,7 @@ include protocols/protocols.mk
 include $(wildcard compositor/compositor.mk xwayland/xwayland.mk host/host.mk driver/driver.mk rootfs/rootfs.mk)
 include tests/tests.mk
 
-.PHONY: all deps check demo bench install clean
+.PHONY: all deps check demo bench fuzz install clean
 all: $(ALL_PROGRAMS)
 
 deps:
@@ -87,6 +87,11 @@ check: deps
 bench: deps
 	@$(MAKE) --no-print-directory all check-programs
 	@tests/bench/run.sh --build $(BUILD) $(BENCHES)
+
+# make fuzz: the device model's long fuzzing run and its coverage.
+fuzz: deps
+	@$(MAKE) --no-print-directory $(BUILD)/tests/fuzz/fuzz-wl-dev
+	@tests/fuzz/long.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all rootfs $(BUILD)/tests/weston-inject.so \

@@ -39,8 +39,9 @@ TESTS_unit += $(BUILD)/tests/unit/test-wl-limits $(BUILD)/san/tests/unit/test-wl
 # The libFuzzer harness (clang only; ASan+UBSan+fuzzer instrumentation).
 FUZZ_CC ?= clang
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
-	-Wno-unused-parameter -Idriver/include/uapi -DFAKE_MEM_SIZE="(1u << 20)" \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+	-Wno-unused-parameter -Idriver/include/uapi -DFAKE_MEM_SIZE="(1u << 20)" -DFAKE_STATIC_MEM \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-Wl,--wrap=malloc,--wrap=calloc
 WL_FUZZ_SRCS := tests/fuzz/fuzz-wl-dev.c tests/unit/wl_fake_vmm.c $(WL_MODEL_SRCS)
 $(BUILD)/tests/fuzz/fuzz-wl-dev: $(WL_FUZZ_SRCS) $(wildcard host/wl/*.h tests/unit/wl_fake_vmm.h)
 	@mkdir -p $(@D)

@@ -20,8 +20,10 @@
 #include "migration/vmstate.h"
 #include "qapi/error.h"
 #include "qemu/error-report.h"
+#include "qemu/cutils.h"
 #include "qemu/main-loop.h"
 #include "qemu/module.h"
+#include "qemu/timer.h"
 #include "wl/wl_dev.h"
 
 /* Stop echoing the model's complaints after this many; a guest can spam. */
@@ -161,6 +163,29 @@ static void virtio_wl_watch(void *vmm, int fd, bool enable)
     qemu_set_fd_handler(fd, enable ? virtio_wl_fd_ready : NULL, NULL, vmm);
 }
 
+static int64_t virtio_wl_now_ms(void *vmm)
+{
+    return qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
+}
+
+static void virtio_wl_timer_fired(void *opaque)
+{
+    VirtIOWl *s = opaque;
+
+    wl_dev_handle_events(s->dev);
+}
+
+static void virtio_wl_set_timer(void *vmm, int64_t deadline_ms)
+{
+    VirtIOWl *s = vmm;
+
+    if (deadline_ms < 0) {
+        timer_del(s->timer);
+    } else {
+        timer_mod(s->timer, deadline_ms);
+    }
+}
+
 static void virtio_wl_log(void *vmm, const char *msg)
 {
     VirtIOWl *s = vmm;
@@ -183,6 +208,8 @@ static const struct wl_vmm_ops virtio_wl_vmm_ops = {
     .unmap = virtio_wl_unmap,
     .window_base = virtio_wl_window_base,
     .watch = virtio_wl_watch,
+    .now_ms = virtio_wl_now_ms,
+    .set_timer = virtio_wl_set_timer,
     .log = virtio_wl_log,
 };
 
@@ -304,9 +331,12 @@ static void virtio_wl_device_realize(DeviceState *dev, Error **errp)
     }
     memory_region_init(&s->shm, OBJECT(s), "virtio-wl-shm", s->shm_size);
     s->maps = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+    s->timer = timer_new_ms(QEMU_CLOCK_REALTIME, virtio_wl_timer_fired, s);
     s->dev = wl_dev_create(&cfg, &virtio_wl_vmm_ops, s);
     if (!s->dev) {
         error_setg_errno(errp, errno, "virtio-wl: cannot create the device");
+        timer_free(s->timer);
+        s->timer = NULL;
         g_hash_table_destroy(s->maps);
         s->maps = NULL;
         return;
@@ -327,6 +357,8 @@ static void virtio_wl_device_unrealize(DeviceState *dev)
     wl_dev_destroy(s->dev);
     memory_region_transaction_commit();
     s->dev = NULL;
+    timer_free(s->timer);
+    s->timer = NULL;
     virtio_delete_queue(s->vq[WL_QUEUE_IN]);
     virtio_delete_queue(s->vq[WL_QUEUE_OUT]);
     virtio_cleanup(vdev);

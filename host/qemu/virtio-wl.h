@@ -29,6 +29,7 @@ struct VirtIOWl {
     PCIDevice *pci;                 /* set by the PCI proxy; for BAR 2's address */
     GHashTable *maps;               /* window offset -> struct VirtIOWlMap */
     struct wl_dev *dev;
+    QEMUTimer *timer;               /* the model's one timer */
     unsigned int warnings;
 
     /* properties */

@@ -18,6 +18,9 @@ wl_config_init(struct wl_config *cfg)
 	cfg->limits.max_send_bytes = WL_DEFAULT_MAX_SEND_BYTES;
 	cfg->limits.io_timeout_ms = WL_DEFAULT_IO_TIMEOUT_MS;
 	cfg->limits.max_pending_msgs = WL_DEFAULT_MAX_PENDING_MSGS;
+	cfg->limits.vfd_queue_bytes = WL_DEFAULT_VFD_QUEUE_BYTES;
+	cfg->limits.dev_queue_bytes = WL_DEFAULT_DEV_QUEUE_BYTES;
+	cfg->limits.max_queued_fds = WL_DEFAULT_MAX_QUEUED_FDS;
 	cfg->window_size = WL_DEFAULT_WINDOW_SIZE;
 	cfg->offer_use_shmem = true;
 }
@@ -85,7 +88,8 @@ wl_config_add_socket(struct wl_config *cfg, const char *name, const char *path,
 	}
 	sock = &cfg->sockets[cfg->n_sockets++];
 	memset(sock, 0, sizeof(*sock));
-	memcpy(sock->name, name, name_len);
+	if (name_len)
+		memcpy(sock->name, name, name_len);
 	memcpy(sock->path, path, strlen(path) + 1);
 	return 0;
 }
@@ -134,6 +138,12 @@ wl_config_check(const struct wl_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "the i/o timeout must be 1..600000 ms");
 		return -1;
 	}
+	if (l->vfd_queue_bytes == 0 || l->vfd_queue_bytes > l->dev_queue_bytes ||
+	    l->dev_queue_bytes > (1u << 30) || l->max_queued_fds > 4096) {
+		snprintf(err, errlen, "queue limits must be 1 <= per vfd <= per device <= 1 GiB, "
+			 "queued fds <= 4096");
+		return -1;
+	}
 	if (cfg->alloc_dir[0] != '\0' && cfg->alloc_dir[0] != '/') {
 		snprintf(err, errlen, "the allocation directory must be an absolute path");
 		return -1;
@@ -162,6 +172,6 @@ wl_config_max_fds(const struct wl_config *cfg)
 	 * a host socket holds up to WL_MAX_VFDS_PER_MSG fds before they
 	 * become vfds (or are closed).
 	 */
-	return 2ull * cfg->limits.max_vfds + WL_MAX_QUEUED_FDS +
+	return 2ull * cfg->limits.max_vfds + cfg->limits.max_queued_fds +
 	       WL_MAX_VFDS_PER_MSG + WL_OWN_FDS;
 }

@@ -14,7 +14,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,15 +63,6 @@ wl_log(struct wl_dev *dev, const char *fmt, ...)
 
 /* Lifetime */
 
-int64_t
-wl_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 watch_tag(struct wl_dev *dev, int fd, enum wl_event_tag tag)
 {
@@ -100,23 +90,23 @@ wl_dev_create(const struct wl_config *cfg, const struct wl_vmm_ops *ops, void *v
 	dev->next_host_id = VIRTIO_WL_VFD_HOST_ID_BIT;
 	dev->pending_tail = &dev->pending;
 	dev->held_tail = &dev->held;
-	dev->epoll_fd = dev->input_fd = dev->timer_fd = dev->resume_fd = -1;
+	dev->epoll_fd = dev->input_fd = dev->resume_fd = -1;
+	dev->timer_deadline = -1;
 	wl_window_init(&dev->window, cfg->window_size);
-	/* Header, the largest id array, the data. */
+	/* Header, the largest id array, the data; more than any other request. */
 	dev->cmd_cap = sizeof(struct virtio_wl_ctrl_vfd_send) +
 		       WL_MAX_VFDS_PER_MSG * sizeof(struct virtio_wl_ctrl_vfd_send_vfd_v2) +
 		       cfg->limits.max_send_bytes;
-	if (dev->cmd_cap < sizeof(struct virtio_wl_ctrl_vfd_new))
-		dev->cmd_cap = sizeof(struct virtio_wl_ctrl_vfd_new);
+	static_assert(sizeof(struct virtio_wl_ctrl_vfd_send) + WL_MAX_VFDS_PER_MSG *
+		      sizeof(struct virtio_wl_ctrl_vfd_send_vfd_v2) >=
+		      sizeof(struct virtio_wl_ctrl_vfd_new), "command buffer");
 	dev->cmd_buf = malloc(dev->cmd_cap);
 	if (!dev->cmd_buf)
 		goto err;
 	dev->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	dev->input_fd = epoll_create1(EPOLL_CLOEXEC);
-	dev->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	dev->resume_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (dev->epoll_fd < 0 || dev->input_fd < 0 || dev->timer_fd < 0 ||
-	    dev->resume_fd < 0 || watch_tag(dev, dev->timer_fd, WL_EV_TIMER) < 0 ||
+	if (dev->epoll_fd < 0 || dev->input_fd < 0 || dev->resume_fd < 0 ||
 	    watch_tag(dev, dev->resume_fd, WL_EV_RESUME) < 0)
 		goto err;
 	return dev;
@@ -158,11 +148,19 @@ update_reading(struct wl_dev *dev)
 }
 
 /* Back to the state after create: no vfds, nothing queued or held. */
+/* Takes back a resume signal (none pending is fine: the read fails). */
+static void
+clear_resume(struct wl_dev *dev)
+{
+	uint64_t count;
+	ssize_t ignored = read(dev->resume_fd, &count, sizeof(count));
+
+	(void)ignored;
+}
+
 static void
 clear(struct wl_dev *dev)
 {
-	uint64_t count;
-
 	set_watch(dev, false);
 	dev->active = false;
 	update_reading(dev);
@@ -170,9 +168,7 @@ clear(struct wl_dev *dev)
 	wl_msg_drop_all(dev);
 	wl_vfd_destroy_all(dev);
 	wl_timer_update(dev);
-	if (read(dev->resume_fd, &count, sizeof(count)) < 0) {
-		/* nothing was signalled */
-	}
+	clear_resume(dev);
 }
 
 void
@@ -180,12 +176,11 @@ wl_dev_destroy(struct wl_dev *dev)
 {
 	if (!dev)
 		return;
-	if (dev->epoll_fd >= 0 && dev->timer_fd >= 0 && dev->resume_fd >= 0)
+	if (dev->epoll_fd >= 0 && dev->resume_fd >= 0)
 		clear(dev);
 	wl_window_finish(&dev->window);
 	close_fd(dev->epoll_fd);
 	close_fd(dev->input_fd);
-	close_fd(dev->timer_fd);
 	close_fd(dev->resume_fd);
 	free(dev->cmd_buf);
 	free(dev);
@@ -236,11 +231,9 @@ wl_chain_len(const struct iovec *iov, unsigned int n)
 	size_t total = 0;
 	unsigned int i;
 
-	for (i = 0; i < n; i++) {
-		if (iov[i].iov_len > SIZE_MAX - total)
-			return SIZE_MAX;
+	/* At most WL_QUEUE_SIZE segments of at most 4 GiB: no overflow. */
+	for (i = 0; i < n; i++)
 		total += iov[i].iov_len;
-	}
 	return total;
 }
 
@@ -358,10 +351,7 @@ connect_socket(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	if (strlen(path) >= sizeof(addr.sun_path)) {
-		close(fd);
-		return -ENAMETOOLONG;
-	}
+	/* wl_config_add_socket() took only paths that fit. */
 	memcpy(addr.sun_path, path, strlen(path) + 1);
 	/* Non-blocking: a compositor with a full backlog fails the guest's
 	 * request instead of stalling the VMM. */
@@ -768,10 +758,10 @@ static void
 signal_resume(struct wl_dev *dev)
 {
 	uint64_t one = 1;
+	/* Fails only with the counter near overflow: the wakeup is pending. */
+	ssize_t ignored = write(dev->resume_fd, &one, sizeof(one));
 
-	if (write(dev->resume_fd, &one, sizeof(one)) < 0) {
-		/* the counter is already non-zero: the wakeup is pending */
-	}
+	(void)ignored;
 }
 
 /*
@@ -802,8 +792,8 @@ process_out_queue(struct wl_dev *dev)
 			break;
 		if (!wl_dev_run_chain(dev, &chain, false) &&
 		    !wl_held_add(dev, &chain, dev->hold_target,
-				 wl_now_ms() + dev->cfg.limits.io_timeout_ms)) {
-			/* No memory to hold it: answer now rather than lose it. */
+				 wl_now_ms(dev) + dev->cfg.limits.io_timeout_ms)) {
+			/* It cannot wait: answer now rather than lose it. */
 			struct virtio_wl_ctrl_hdr err = {
 				.type = htole32(VIRTIO_WL_RESP_OUT_OF_MEMORY),
 			};
@@ -829,22 +819,12 @@ notify_out(struct wl_dev *dev)
 static void
 dispatch(struct wl_dev *dev, const struct epoll_event *ev)
 {
-	uint64_t count;
-
 	switch (ev->data.u64) {
 	case WL_EV_INPUT:
 		wl_recv_run(dev);
 		break;
-	case WL_EV_TIMER:
-		if (read(dev->timer_fd, &count, sizeof(count)) < 0) {
-			/* a spurious wakeup: nothing expired */
-		}
-		wl_timer_expire(dev);
-		break;
 	case WL_EV_RESUME:
-		if (read(dev->resume_fd, &count, sizeof(count)) < 0) {
-			/* already read */
-		}
+		clear_resume(dev);
 		process_out_queue(dev);
 		break;
 	default:
@@ -872,6 +852,8 @@ wl_dev_handle_events(struct wl_dev *dev)
 
 	if (!dev->active)
 		return;
+	if (dev->timer_deadline >= 0 && wl_now_ms(dev) >= dev->timer_deadline)
+		wl_timer_expire(dev);
 	update_reading(dev);
 	for (budget = 0; budget < WL_EVENT_BUDGET; budget++) {
 		struct epoll_event ev;

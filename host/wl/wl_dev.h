@@ -13,6 +13,9 @@
  *   wl_dev_reset()         when the driver resets the device;
  *   wl_dev_destroy()       at teardown.
  *
+ * wl_dev_handle_events() also when the timer set through ops->set_timer
+ * expires.
+ *
  * Everything runs on the caller's thread and never blocks: host fds are
  * written without waiting, what they cannot take yet is queued (bounded),
  * and a SEND that finds its target's queue full stays unanswered until
@@ -92,6 +95,14 @@ struct wl_vmm_ops {
 	 * model watches one fd from activation to reset.
 	 */
 	void (*watch)(void *vmm, int fd, bool enable);
+	/* Milliseconds on a clock that never goes back. */
+	int64_t (*now_ms)(void *vmm);
+	/*
+	 * Calls wl_dev_handle_events() once now_ms() reaches @deadline_ms
+	 * (at once if it has); -1 cancels.  One timer per device; a new
+	 * deadline replaces the old.
+	 */
+	void (*set_timer)(void *vmm, int64_t deadline_ms);
 	/* Optional: one line about a guest or host misbehaving. */
 	void (*log)(void *vmm, const char *msg);
 };
@@ -108,6 +119,9 @@ struct wl_limits {
 	uint32_t max_send_bytes;
 	uint32_t io_timeout_ms;
 	uint32_t max_pending_msgs;
+	uint32_t vfd_queue_bytes;	/* queued for one host fd */
+	uint32_t dev_queue_bytes;	/* queued for all */
+	uint32_t max_queued_fds;
 };
 
 /*

@@ -92,8 +92,7 @@ struct wl_msg {
 /* epoll_event.data of the watched set's own entries; vfds are pointers. */
 enum wl_event_tag {
 	WL_EV_INPUT = 1,	/* input_fd has readable host fds */
-	WL_EV_TIMER = 2,
-	WL_EV_RESUME = 3,	/* out-queue chains left over from a kick */
+	WL_EV_RESUME = 2,	/* out-queue chains left over from a kick */
 };
 
 struct wl_dev {
@@ -108,10 +107,10 @@ struct wl_dev {
 	bool watching;		/* the VMM watches epoll_fd */
 	bool reading;		/* input_fd is in epoll_fd */
 
-	int epoll_fd;		/* watched: input_fd, timer, resume, out fds */
+	int epoll_fd;		/* watched: input_fd, resume, out fds */
 	int input_fd;		/* epoll of the host fds we read */
-	int timer_fd;
 	int resume_fd;		/* eventfd */
+	int64_t timer_deadline;	/* as set through ops->set_timer; -1: none */
 	struct wl_vfd *vfds[WL_VFD_BUCKETS];
 	uint32_t n_vfds;	/* in the table and draining */
 	uint32_t n_contexts;
@@ -147,7 +146,11 @@ wl_dev_has(const struct wl_dev *dev, unsigned int feature)
 void wl_log(struct wl_dev *dev, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-int64_t wl_now_ms(void);
+static inline int64_t
+wl_now_ms(const struct wl_dev *dev)
+{
+	return dev->ops->now_ms(dev->vmm);
+}
 size_t wl_chain_len(const struct iovec *iov, unsigned int n);
 /* Copies up to @len bytes of @buf into @chain's writable part. */
 size_t wl_chain_write(const struct wl_chain *chain, const void *buf, size_t len);
@@ -224,7 +227,10 @@ int wl_send_data(struct wl_dev *dev, struct wl_vfd *vfd, const uint8_t *data,
 void wl_send_flush(struct wl_dev *dev, struct wl_vfd *vfd);
 /* Frees @vfd's queue and stops watching its fd for writing. */
 void wl_send_drop_queue(struct wl_dev *dev, struct wl_vfd *vfd);
-/* Keeps @chain, unanswered, until @target has room or the timeout. */
+/*
+ * Keeps @chain, unanswered, until @target has room or the timeout; false
+ * when it cannot (no memory, WL_QUEUE_SIZE chains held already).
+ */
 bool wl_held_add(struct wl_dev *dev, const struct wl_chain *chain, uint32_t target,
 		 int64_t deadline_ms);
 /* Runs held chains whose target has room now (in order per target). */

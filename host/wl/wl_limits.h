@@ -25,6 +25,12 @@
 #define WL_DEFAULT_IO_TIMEOUT_MS 5000u
 /* Host->guest messages waiting for in-buffers (memfd-server replies). */
 #define WL_DEFAULT_MAX_PENDING_MSGS 256u
+/* Guest bytes accepted for one host fd that is not ready to take them. */
+#define WL_DEFAULT_VFD_QUEUE_BYTES (256u << 10)
+/* ... and for all host fds together. */
+#define WL_DEFAULT_DEV_QUEUE_BYTES (8u << 20)
+/* Host fds (sent pipe ends, memory) waiting in those queues. */
+#define WL_DEFAULT_MAX_QUEUED_FDS 256u
 
 /* The shared-memory window (shm region 0, PCI BAR 2), like crosvm. */
 #define WL_DEFAULT_WINDOW_SIZE (1ull << 32)
@@ -54,14 +60,8 @@
  * full ring never holds the VMM's thread for long.
  */
 #define WL_KICK_BUDGET 64u
-/* Guest bytes accepted for one host fd that is not ready to take them. */
-#define WL_VFD_QUEUE_BYTES (256u << 10)
-/* ... and for all host fds together. */
-#define WL_DEV_QUEUE_BYTES (8u << 20)
-/* Host fds (sent pipe ends, memory) waiting in those queues. */
-#define WL_MAX_QUEUED_FDS 256u
-/* fds the model holds besides its vfds' (epoll, timer, event fds). */
-#define WL_OWN_FDS 4u
+/* fds the model holds besides its vfds': two epolls, one eventfd. */
+#define WL_OWN_FDS 3u
 /* memfd server: name bytes in one request (memfd_create allows 249). */
 #define WL_MEMFD_NAME_MAX 249u
 

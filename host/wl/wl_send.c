@@ -16,7 +16,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "wl_internal.h"
@@ -139,9 +138,10 @@ wl_send_drop_queue(struct wl_dev *dev, struct wl_vfd *vfd)
 static bool
 has_room(const struct wl_dev *dev, const struct wl_vfd *vfd, unsigned int n_fds)
 {
-	return vfd->out_bytes < WL_VFD_QUEUE_BYTES &&
-	       dev->out_bytes < WL_DEV_QUEUE_BYTES &&
-	       dev->out_fds + n_fds <= WL_MAX_QUEUED_FDS;
+	const struct wl_limits *l = &dev->cfg.limits;
+
+	return vfd->out_bytes < l->vfd_queue_bytes && dev->out_bytes < l->dev_queue_bytes &&
+	       dev->out_fds + n_fds <= l->max_queued_fds;
 }
 
 /* Whether a held chain named @id: later sends to it wait their turn. */
@@ -185,7 +185,7 @@ queue_chunk(struct wl_dev *dev, struct wl_vfd *vfd, const uint8_t *data,
 		chunk->fds[chunk->n_fds++] = fd;
 	}
 	if (!vfd->out_head)
-		vfd->out_progress_ms = wl_now_ms();
+		vfd->out_progress_ms = wl_now_ms(dev);
 	*vfd->out_tail = chunk;
 	vfd->out_tail = &chunk->next;
 	vfd->out_bytes += (uint32_t)len;
@@ -248,7 +248,7 @@ wl_send_flush(struct wl_dev *dev, struct wl_vfd *vfd)
 			wl_send_drop_queue(dev, vfd);
 			break;
 		}
-		vfd->out_progress_ms = wl_now_ms();
+		vfd->out_progress_ms = wl_now_ms(dev);
 		/* Sent fds are the peer's now; ours go. */
 		dev->out_fds -= chunk->n_fds;
 		vfd->out_fds -= chunk->n_fds;
@@ -278,8 +278,12 @@ wl_held_add(struct wl_dev *dev, const struct wl_chain *chain, uint32_t target,
 	    int64_t deadline_ms)
 {
 	unsigned int n = chain->n_readable + chain->n_writable;
-	struct wl_held *h = malloc(sizeof(*h) + n * sizeof(struct iovec));
+	struct wl_held *h;
 
+	/* No ring holds more: a VMM that lets a driver exceed it gets ERRs. */
+	if (dev->n_held >= WL_QUEUE_SIZE)
+		return false;
+	h = malloc(sizeof(*h) + n * sizeof(struct iovec));
 	if (!h)
 		return false;
 	memcpy(h->iov, chain->readable, chain->n_readable * sizeof(struct iovec));
@@ -381,7 +385,7 @@ wl_held_release_all(struct wl_dev *dev)
 void
 wl_timer_expire(struct wl_dev *dev)
 {
-	int64_t now = wl_now_ms();
+	int64_t now = wl_now_ms(dev);
 	int64_t timeout = dev->cfg.limits.io_timeout_ms;
 	struct wl_held **link = &dev->held;
 	struct wl_vfd *vfd, *next;
@@ -416,23 +420,18 @@ wl_timer_expire(struct wl_dev *dev)
 void
 wl_timer_update(struct wl_dev *dev)
 {
-	struct itimerspec its;
-	int64_t next = INT64_MAX;
+	int64_t next = -1;
 	const struct wl_held *h;
 	const struct wl_vfd *vfd;
 
 	for (h = dev->held; h; h = h->next)
-		if (h->deadline_ms < next)
+		if (next < 0 || h->deadline_ms < next)
 			next = h->deadline_ms;
 	for (vfd = dev->draining; vfd; vfd = vfd->hash_next)
-		if (vfd->out_progress_ms + dev->cfg.limits.io_timeout_ms < next)
+		if (next < 0 || vfd->out_progress_ms + dev->cfg.limits.io_timeout_ms < next)
 			next = vfd->out_progress_ms + dev->cfg.limits.io_timeout_ms;
-	memset(&its, 0, sizeof(its));
-	if (next != INT64_MAX) {
-		if (next < 1)
-			next = 1;	/* 0 would disarm it */
-		its.it_value.tv_sec = next / 1000;
-		its.it_value.tv_nsec = (next % 1000) * 1000000;
-	}
-	timerfd_settime(dev->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
+	if (next == dev->timer_deadline)
+		return;
+	dev->timer_deadline = next;
+	dev->ops->set_timer(dev->vmm, next);
 }

@@ -64,6 +64,8 @@ wl_vring_pop(struct wl_vring *vr, struct wl_chain *chain)
 		return -EIO;	/* the driver claims more than the ring holds */
 	if (avail_idx == vr->last_avail)
 		return 0;
+	if (vr->in_flight >= vr->num)
+		return -EIO;	/* more chains out than the ring has entries */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	head = get16(vr, vr->avail + 4 + 2ull * (vr->last_avail % vr->num));
 	if (head >= vr->num)
@@ -101,6 +103,7 @@ wl_vring_pop(struct wl_vring *vr, struct wl_chain *chain)
 		i = next;
 	}
 	vr->last_avail++;
+	vr->in_flight++;
 	chain->readable = vr->readable;
 	chain->n_readable = n_read;
 	chain->writable = vr->writable;
@@ -116,6 +119,8 @@ wl_vring_push(struct wl_vring *vr, const struct wl_chain *chain, uint32_t writte
 	uint32_t id = htole32((uint32_t)(uintptr_t)chain->token);
 	uint16_t idx;
 
+	if (vr->in_flight)
+		vr->in_flight--;
 	written = htole32(written);
 	memcpy(vr->mem + elem, &id, 4);
 	memcpy(vr->mem + elem + 4, &written, 4);
@@ -123,4 +128,11 @@ wl_vring_push(struct wl_vring *vr, const struct wl_chain *chain, uint32_t writte
 	vr->used_idx++;
 	idx = htole16(vr->used_idx);
 	memcpy(vr->mem + vr->used + 2, &idx, 2);
+}
+
+void
+wl_vring_release(struct wl_vring *vr, const struct wl_chain *chain)
+{
+	if (vr->in_flight)
+		vr->in_flight--;
 }

@@ -6,8 +6,10 @@
  * memory is checked; a chain is at most the queue size long; indirect
  * descriptors are not offered and refused.
  *
- * The device model pushes every chain before it pops the next one from the
- * same queue, so one set of iovecs per queue is enough.
+ * The model copies the iovecs of a chain it holds, so one set of iovecs
+ * per queue is enough.  Chains popped and not yet pushed or released are
+ * counted: a driver that makes the ring hand out more than it holds gets
+ * -EIO, as from QEMU's virtqueue_pop.
  */
 #ifndef VIRTWL_WL_VRING_H
 #define VIRTWL_WL_VRING_H
@@ -25,6 +27,7 @@ struct wl_vring {
 	uint64_t desc, avail, used;	/* guest physical addresses */
 	uint16_t last_avail;
 	uint16_t used_idx;
+	uint16_t in_flight;	/* popped, not pushed or released */
 	bool ready;
 	struct iovec readable[WL_QUEUE_SIZE];
 	struct iovec writable[WL_QUEUE_SIZE];
@@ -38,5 +41,7 @@ int wl_vring_pop(struct wl_vring *vr, struct wl_chain *chain);
 bool wl_vring_has_chain(const struct wl_vring *vr);
 void wl_vring_push(struct wl_vring *vr, const struct wl_chain *chain,
 		   uint32_t written);
+/* A popped chain given back unused (wl_vmm_ops.release). */
+void wl_vring_release(struct wl_vring *vr, const struct wl_chain *chain);
 
 #endif /* VIRTWL_WL_VRING_H */

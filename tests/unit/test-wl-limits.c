@@ -191,8 +191,8 @@ send_never_waits_for_a_full_compositor(void **state)
 	/* Well inside the 5 s timeout: nothing waited for the socket. */
 	assert_true(now_ms() - t0 < 1000);
 	assert_int_equal(stats(e).held_chains, 1);
-	assert_true(stats(e).queued_bytes >= WL_VFD_QUEUE_BYTES);
-	assert_true(stats(e).queued_bytes < WL_VFD_QUEUE_BYTES + CHUNK);
+	assert_true(stats(e).queued_bytes >= WL_DEFAULT_VFD_QUEUE_BYTES);
+	assert_true(stats(e).queued_bytes < WL_DEFAULT_VFD_QUEUE_BYTES + CHUNK);
 	/* A later send to the same vfd waits its turn... */
 	held2 = send_async(e, 1, chunk_data[accepted + 1], CHUNK);
 	assert_int_equal(answer(e, held2), 0);
@@ -242,9 +242,10 @@ held_send_times_out(void **state)
 	accepted = fill_until_held(e, 1, &held);
 	/* The timer wakes the VMM's loop; the guest gets ERR, not a stall. */
 	assert_false(watched_fd_ready(e));
-	usleep(250 * 1000);
-	assert_true(watched_fd_ready(e));
-	fake_run_events(&e->vm);
+	assert_int_equal(e->vm.timer_ms, e->vm.clock_ms + 200);
+	fake_advance(&e->vm, 199);
+	assert_int_equal(answer(e, held), 0);
+	fake_advance(&e->vm, 1);
 	assert_int_equal(answer(e, held), VIRTIO_WL_RESP_ERR);
 	assert_int_equal(stats(e).held_chains, 0);
 	assert_non_null(strstr(e->vm.last_log, "no room"));
@@ -337,8 +338,9 @@ closed_pipe_nobody_reads_is_dropped(void **state)
 				 VIRTIO_WL_RESP_OK);
 	assert_int_equal(close_vfd(e, 3), VIRTIO_WL_RESP_OK);
 	assert_int_equal(stats(e).draining, 1);
-	usleep(250 * 1000);
-	fake_run_events(&e->vm);
+	fake_advance(&e->vm, 199);
+	assert_int_equal(stats(e).draining, 1);
+	fake_advance(&e->vm, 1);
 	assert_int_equal(stats(e).draining, 0);
 	assert_int_equal(stats(e).vfds, 1);
 	assert_int_equal(stats(e).queued_bytes, 0);
@@ -480,7 +482,7 @@ queued_fds_are_bounded(void **state)
 		}
 		sent++;
 	}
-	assert_int_equal(sent, WL_MAX_QUEUED_FDS / 28);
+	assert_int_equal(sent, WL_DEFAULT_MAX_QUEUED_FDS / 28);
 	assert_int_equal(stats(e).queued_fds, sent * 28);
 	assert_int_equal(stats(e).held_chains, 1);
 	/* The compositor reads: every fd arrives, the held send goes too. */
@@ -555,9 +557,36 @@ reset_gives_back_held_chains(void **state)
 	assert_int_equal(stats(e).queued_bytes, 0);
 	assert_int_equal(stats(e).vfds, 0);
 	assert_int_equal(answer(e, held), 0);
+	assert_int_equal(e->vm.timer_ms, -1);
 	close(s);
 	env_free(e);
 	env_queue_size = 64;
+}
+
+/* A driver that publishes more chains than its ring has, all held. */
+static void
+ring_overcommit_is_refused(void **state)
+{
+	struct wl_vring *vr;
+	uint16_t held, idx;
+	struct env *e;
+	int s;
+
+	e = env_new(ALL_FEATURES, long_timeout);	/* a 64-entry ring */
+	assert_int_equal(new_ctx(e, 1, NULL, NULL), VIRTIO_WL_RESP_VFD_NEW);
+	s = accept_one(e, 0);
+	fill_until_held(e, 1, &held);
+	/* The avail index jumps 200 on: stale heads, the same full target. */
+	vr = &e->vm.ring[WL_QUEUE_OUT];
+	memcpy(&idx, e->vm.mem + vr->avail + 2, 2);
+	idx = htole16((uint16_t)(le16toh(idx) + 200));
+	memcpy(e->vm.mem + vr->avail + 2, &idx, 2);
+	wl_dev_kick(e->vm.dev, WL_QUEUE_OUT);
+	fake_run_events(&e->vm);
+	assert_true(stats(e).held_chains <= 64);
+	assert_true(stats(e).broken);
+	close(s);
+	env_free(e);
 }
 
 static void
@@ -569,7 +598,7 @@ max_fds_covers_the_worst_case(void **state)
 	cfg.limits.max_vfds = 100;
 	/* Two per vfd (a guest pipe), the queued ones, one host read, its own. */
 	assert_int_equal(wl_config_max_fds(&cfg),
-			 200 + WL_MAX_QUEUED_FDS + WL_MAX_VFDS_PER_MSG + WL_OWN_FDS);
+			 200 + WL_DEFAULT_MAX_QUEUED_FDS + WL_MAX_VFDS_PER_MSG + WL_OWN_FDS);
 }
 
 /* tmpfs-bounded allocations; set up in main() when mounting is allowed. */
@@ -643,6 +672,7 @@ main(void)
 		cmocka_unit_test(queued_fds_are_bounded),
 		cmocka_unit_test(write_error_fails_later_sends),
 		cmocka_unit_test(reset_gives_back_held_chains),
+		cmocka_unit_test(ring_overcommit_is_refused),
 		cmocka_unit_test(max_fds_covers_the_worst_case),
 	};
 	const struct CMUnitTest tmpfs_tests[] = {

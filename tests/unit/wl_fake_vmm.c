@@ -41,6 +41,7 @@ fake_release(void *vmm, enum wl_queue queue, const struct wl_chain *chain)
 	struct fake_vm *vm = vmm;
 
 	vm->releases++;
+	wl_vring_release(&vm->ring[queue], chain);
 }
 
 static void
@@ -116,6 +117,22 @@ fake_watch(void *vmm, int fd, bool enable)
 	vm->watch_fd = fd;
 }
 
+static int64_t
+fake_now_ms(void *vmm)
+{
+	struct fake_vm *vm = vmm;
+
+	return vm->clock_ms;
+}
+
+static void
+fake_set_timer(void *vmm, int64_t deadline_ms)
+{
+	struct fake_vm *vm = vmm;
+
+	vm->timer_ms = deadline_ms;
+}
+
 static void
 fake_log(void *vmm, const char *msg)
 {
@@ -135,6 +152,8 @@ const struct wl_vmm_ops fake_vmm_ops = {
 	.unmap = fake_unmap,
 	.window_base = fake_window_base,
 	.watch = fake_watch,
+	.now_ms = fake_now_ms,
+	.set_timer = fake_set_timer,
 	.log = fake_log,
 };
 
@@ -145,9 +164,19 @@ fake_vm_init(struct fake_vm *vm, const struct wl_config *cfg, uint16_t num)
 
 	memset(vm, 0, sizeof(*vm));
 	vm->watch_fd = -1;
+	vm->clock_ms = 1000;
+	vm->timer_ms = -1;
+#ifdef FAKE_STATIC_MEM
+	/* One buffer for every run: fresh pages cost more than clearing. */
+	static uint8_t static_mem[FAKE_MEM_SIZE] __attribute__((aligned(4096)));
+
+	vm->mem = static_mem;
+	memset(vm->mem, 0, FAKE_MEM_SIZE);
+#else
 	vm->mem = calloc(1, FAKE_MEM_SIZE);
 	if (!vm->mem)
 		return -ENOMEM;
+#endif
 	vm->heap = FAKE_HEAP_START;
 	for (q = 0; q < 2; q++) {
 		uint64_t base = FAKE_QUEUE_BASE(q);
@@ -169,7 +198,9 @@ fake_vm_finish(struct fake_vm *vm)
 	for (i = 0; i < FAKE_MAX_MAPS; i++)
 		if (vm->maps[i].live)
 			munmap(vm->maps[i].ptr, vm->maps[i].size);
+#ifndef FAKE_STATIC_MEM
 	free(vm->mem);
+#endif
 }
 
 uint64_t
@@ -274,6 +305,33 @@ fake_post_in(struct fake_vm *vm, unsigned int count, uint32_t size)
 	wl_dev_kick(vm->dev, WL_QUEUE_IN);
 }
 
+void
+fake_post_in_split(struct fake_vm *vm, unsigned int count, uint32_t size,
+		   unsigned int pieces)
+{
+	unsigned int i, k;
+
+	if (pieces < 1)
+		pieces = 1;
+	if (pieces > 4)
+		pieces = 4;
+	for (i = 0; i < count; i++) {
+		/* One allocation, cut in pieces: the message reads contiguous. */
+		uint64_t addr = fake_alloc(vm, size);
+		struct fake_seg segs[4];
+		uint32_t cut = size / pieces;
+		uint16_t head;
+
+		for (k = 0; k < pieces; k++)
+			segs[k] = (struct fake_seg){ addr + k * cut,
+						     k + 1 == pieces ? size - k * cut : cut,
+						     true };
+		head = fake_post(vm, WL_QUEUE_IN, segs, pieces);
+		vm->in_addr[head] = addr;
+	}
+	wl_dev_kick(vm->dev, WL_QUEUE_IN);
+}
+
 int
 fake_in_msg(struct fake_vm *vm, void *buf, size_t cap)
 {
@@ -293,9 +351,17 @@ fake_run_events(struct fake_vm *vm)
 	/* A main loop calls back while the watched fd stays readable. */
 	for (i = 0; i < 64 && vm->watching; i++) {
 		struct pollfd pfd = { .fd = vm->watch_fd, .events = POLLIN };
+		bool due = vm->timer_ms >= 0 && vm->clock_ms >= vm->timer_ms;
 
-		if (poll(&pfd, 1, 0) <= 0)
+		if (!due && poll(&pfd, 1, 0) <= 0)
 			break;
 		wl_dev_handle_events(vm->dev);
 	}
+}
+
+void
+fake_advance(struct fake_vm *vm, int64_t ms)
+{
+	vm->clock_ms += ms;
+	fake_run_events(vm);
 }

@@ -55,6 +55,8 @@ struct fake_vm {
 	char last_log[256];
 	unsigned int logs;
 	unsigned int releases;	/* chains given back unanswered */
+	int64_t clock_ms;	/* the device's clock: moves only by fake_advance */
+	int64_t timer_ms;	/* the device's timer; -1: none */
 };
 
 extern const struct wl_vmm_ops fake_vmm_ops;
@@ -81,9 +83,17 @@ uint32_t fake_cmd(struct fake_vm *vm, const void *req, size_t len, void *resp,
 		  size_t resp_cap);
 /* Posts @count in-buffers of @size bytes and kicks the in queue. */
 void fake_post_in(struct fake_vm *vm, unsigned int count, uint32_t size);
+/* The same, each buffer in @pieces (1-4) writable segments. */
+void fake_post_in_split(struct fake_vm *vm, unsigned int count, uint32_t size,
+			unsigned int pieces);
 /* Copies the next message the device put in the in queue; its length or -1. */
 int fake_in_msg(struct fake_vm *vm, void *buf, size_t cap);
-/* Lets the device read host fds as the VMM's main loop would. */
+/*
+ * Lets the device read host fds as the VMM's main loop would (and fires
+ * its timer when due).
+ */
 void fake_run_events(struct fake_vm *vm);
+/* Moves the device's clock on by @ms and runs events. */
+void fake_advance(struct fake_vm *vm, int64_t ms);
 
 #endif /* VIRTWL_WL_FAKE_VMM_H */
