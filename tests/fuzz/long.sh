@@ -3,9 +3,11 @@
 #
 # make fuzz: a long libFuzzer run of the virtio-wl device model, one job
 # per core, over the corpus that make check's short runs grow; then the
-# model's line coverage by that corpus, which must reach 95 %.
-#   VIRTWL_FUZZ_RUNS   inputs to run in all (default 10000000)
-#   VIRTWL_FUZZ_JOBS   parallel jobs (default: the number of cores)
+# model's line coverage by that corpus, which must reach 95 %; then the
+# QEMU adapter under qtest with many random hostile chains.
+#   VIRTWL_FUZZ_RUNS         inputs to run in all (default 10000000)
+#   VIRTWL_FUZZ_JOBS         parallel jobs (default: the number of cores)
+#   VIRTWL_QTEST_ITERATIONS  random chains for the adapter (default 20000)
 # Progress every minute; the last line is "fuzz: N runs, no finding" or
 # what was found (crash, leak or timeout inputs in build/fuzz-out/long/).
 set -u
@@ -70,4 +72,11 @@ if [ $status -ne 0 ] || [ -n "$found" ]; then
 	exit 1
 fi
 echo "fuzz: $n runs in $(($(date +%s) - t0)) s, no finding"
+qt=$(VIRTWL_TOP=$top VIRTWL_QTEST_ITERATIONS=${VIRTWL_QTEST_ITERATIONS:-20000} \
+	sh "$top/tests/vm/test-qemu-device.sh" 2>&1)
+printf '%s\n' "$qt" | grep -E '^(not ok|ok .*(survives|SKIP))'
+if printf '%s\n' "$qt" | grep -q '^not ok'; then
+	echo "fuzz: the QEMU adapter failed under qtest"
+	exit 1
+fi
 exit $cov

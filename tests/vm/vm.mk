@@ -31,7 +31,7 @@ $(VM_INITRD): $(DRIVER_KO) $(VM_GUEST_TEST) $(VM_GUEST_LIMITS) tests/vm/init.sh 
 		-f $(VM_GUEST_LIMITS):/bin/wl-guest-limits -i tests/vm/init.sh
 
 CHECK_PROGRAMS += $(VM_INITRD)
-TESTS_vm += tests/vm/test-virtio-wl.sh tests/vm/test-limits.sh
+TESTS_vm += tests/vm/test-virtio-wl.sh tests/vm/test-limits.sh tests/vm/test-qemu-device.sh
 BENCHES += tests/bench/vm-virtio-wl.sh
 # The initramfs builder itself (boots nothing).
 TESTS_unit += tests/unit/test-mkinitramfs.sh
