@@ -24,7 +24,7 @@ clang -std=c11 -D_GNU_SOURCE -g -O1 -Idriver/include/uapi -DFAKE_MEM_SIZE="(1u <
 	-Wl,--wrap=malloc,--wrap=calloc \
 	-o "$out/fuzz-wl-dev" tests/fuzz/fuzz-wl-dev.c tests/unit/wl_fake_vmm.c host/wl/*.c
 rm -f "$out"/*.profraw
-LLVM_PROFILE_FILE="$out/run.profraw" "$out/fuzz-wl-dev" -runs=0 "$corpus" \
+LLVM_PROFILE_FILE="$out/run.profraw" "$out/fuzz-wl-dev" -runs=0 -artifact_prefix="$out/" "$corpus" \
 	>"$out/run.log" 2>&1
 llvm-profdata merge -o "$out/run.profdata" "$out/run.profraw"
 llvm-cov report "$out/fuzz-wl-dev" -instr-profile="$out/run.profdata" host/wl/*.c \

@@ -38,25 +38,7 @@ if [ "$status" -gt 128 ] && [ "$status" -ne 137 ]; then
 	tap_diag "QEMU itself died of signal $((status - 128)) (a \"Segmentation fault\" on the console is QEMU's, not the guest's)"
 fi
 
-tr -d '\r' <"$log" >"$log.txt"
-while IFS= read -r line; do
-	case $line in
-	"@@TAP ok "*) tap_ok "${line#@@TAP ok }" ;;
-	"@@TAP not ok "*) tap_fail "${line#@@TAP not ok }" ;;
-	"@@DIAG "* | "@@DMESG "*) tap_diag "${line#@@* }" ;;
-	esac
-done <"$log.txt"
-
-# Every guest run announces how many subtests it has: none may go missing.
-grep '^@@PLAN ' "$log.txt" | while read -r _ tag n; do
-	got=$(grep -cE "^@@TAP (not )?ok $tag/" "$log.txt")
-	if [ "$got" -ne "$n" ]; then
-		echo "not ok - $tag: $got of $n subtests reported"
-	fi
-done >"$vm_tmp/plan"
-if [ -s "$vm_tmp/plan" ]; then
-	while IFS= read -r l; do tap_fail "${l#not ok - }"; done <"$vm_tmp/plan"
-fi
+vm_report "$log"
 if grep -q '^@@DONE' "$log.txt"; then
 	tap_ok "guest ran every subtest and powered off"
 else

@@ -10,6 +10,9 @@
 #   vm_boot LOG ARGS... boots the test initramfs, console to LOG; ARGS are
 #                       more wlvm options
 #   vm_kver             the kernel release virtio_wl.ko was built for
+#   vm_report LOG       the guest's @@TAP/@@DIAG lines of LOG as TAP, and
+#                       a failure for every @@PLAN short of its subtests;
+#                       leaves LOG.txt (without carriage returns)
 
 vm_wlvm=${VIRTWL_WLVM:-$build/wlvm}
 vm_initrd=$build/vm/wltest-initramfs.cpio.gz
@@ -53,6 +56,23 @@ vm_check() {
 		return 1
 	fi
 	return 0
+}
+
+vm_report() {
+	tr -d '\r' <"$1" >"$1.txt"
+	while IFS= read -r line; do
+		case $line in
+		"@@TAP ok "*) tap_ok "${line#@@TAP ok }" ;;
+		"@@TAP not ok "*) tap_fail "${line#@@TAP not ok }" ;;
+		"@@DIAG "* | "@@DMESG "*) tap_diag "${line#@@* }" ;;
+		esac
+	done <"$1.txt"
+	# Every guest run announces how many subtests it has: none may go missing.
+	grep '^@@PLAN ' "$1.txt" | while read -r _ tag n; do
+		got=$(grep -cE "^@@TAP (not )?ok $tag/" "$1.txt")
+		[ "$got" -eq "$n" ] || echo "$tag: $got of $n subtests reported"
+	done >"$vm_tmp/plan"
+	while IFS= read -r l; do tap_fail "$l"; done <"$vm_tmp/plan"
 }
 
 vm_start_peer() {
