@@ -394,8 +394,53 @@ def main():
     ok(not crashed, f"QEMU ended without a crash (status {q.p.returncode})")
     for line in err.splitlines()[-15:]:
         print(f"# qemu: {line}")
+    # A fresh QEMU for the flood: 40 SENDs to a full socket, one kick.
+    q = QTest(qemu, sock_path, tmp)
+    d = Driver(q)
+    try:
+        flood(q, d, lsock)
+    except (EOFError, TimeoutError, RuntimeError, BrokenPipeError) as e:
+        ok(False, f"the flood session went on ({e})")
+        q.close()
     print(f"1..{n_test}")
     return 1 if n_failed else 0
+
+
+def flood(q, d, lsock):
+    """What once blocked QEMU for minutes: many SENDs to a compositor that
+    reads nothing, queued before one kick; then SIGTERM."""
+    d.probe()
+    d.setup(num=256)
+    t, _ = d.call(new_body(NEW_CTX, 1))
+    conn = accept(lsock)
+    r = d.rings[1]
+    heads = []
+    for i in range(100):
+        req = d.alloc(16 + 65536)
+        resp = d.alloc(64)
+        q.write(req, send_body(1, [], bytes(65536)))
+        heads.append(r.add([(req, 16 + 65536, False), (resp, 64, True)]))
+    t0 = time.time()
+    d.notify(1)
+    kick = time.time() - t0
+    t0 = time.time()
+    alive = q.alive()
+    step = time.time() - t0
+    ok(alive and kick < 1 and step < 1,
+       f"100 SENDs of 64 KiB to a compositor that does not read, one kick: "
+       f"the kick took {kick * 1000:.0f} ms, QEMU answers in {step * 1000:.0f} ms")
+    t0 = time.time()
+    q.p.terminate()
+    try:
+        q.p.wait(5)
+    except subprocess.TimeoutExpired:
+        pass
+    took = time.time() - t0
+    ok(q.p.returncode is not None and took < 1,
+       f"SIGTERM with those SENDs held: QEMU ends in {took * 1000:.0f} ms (status {q.p.returncode})")
+    q.close()
+    if conn:
+        conn.close()
 
 
 def run(q, d, lsock, rnd, iterations):
