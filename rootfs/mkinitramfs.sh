@@ -11,7 +11,9 @@
 #   -k KVER     kernel release whose modules to take (default: the kernel
 #               linux-image-amd64 points at, else the newest in /lib/modules)
 #   -m MODULE   a module name (virtio_pci) or a .ko file; its dependencies
-#               are resolved with modules.dep (modinfo for a .ko file).
+#               are resolved with modules.dep (modinfo for a .ko file);
+#               modules the kernel has built in (modules.builtin) are
+#               skipped, present already.
 #               Repeatable; each may also be a comma-separated list.
 #   -f SRC:DEST a file to add at DEST (default: /SRC's basename in /bin)
 #   -i INIT     the /init script (default: a generic init, below)
@@ -79,6 +81,12 @@ done
 # Modules: a depth-first walk gives dependencies before their users.
 norm() { basename "$1" | sed -E 's/\.ko(\.(xz|zst|gz))?$//; s/-/_/g'; }
 seen=" "
+# Modules the kernel has built in (6.12 builds in virtio_pci, for one)
+# are there already: nothing to copy or load.
+builtin=" "
+if [ -f "$moddir/modules.builtin" ]; then
+	builtin=" $(sed -E 's|.*/||; s/\.ko$//; s/-/_/g' "$moddir/modules.builtin" | tr '\n' ' ')"
+fi
 order=$work/order
 : >"$order"
 
@@ -105,7 +113,7 @@ dep_line() {	# NAME -> "path: deps..." from modules.dep
 add_module() {	# NAME or FILE.ko
 	local name line d src rel deps
 	name=$(norm "$1")
-	case $seen in *" $name "*) return 0 ;; esac
+	case $seen$builtin in *" $name "*) return 0 ;; esac
 	seen="$seen$name "
 	case $1 in
 	*.ko | *.ko.*)

@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <linux/kvm.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -93,9 +94,12 @@ usage(FILE *out)
 "Boot a VM whose Wayland clients reach only the host compositor socket(s)\n"
 "named here, through virtio-wl.\n"
 "\n"
-"  -k, --kernel FILE        guest kernel (default: newest /boot/vmlinuz-*;\n"
-"                           a bzImage is unpacked once into the cache and\n"
-"                           booted through PVH, twice as fast under TCG)\n"
+"  -k, --kernel FILE        guest kernel (default: /boot/vmlinuz-RELEASE for\n"
+"                           the release the initramfs has modules for, else\n"
+"                           the newest; a bzImage is unpacked once into the\n"
+"                           cache and booted through PVH, twice as fast under\n"
+"                           TCG); one that does not match the initramfs's\n"
+"                           modules is refused\n"
 "  -i, --initrd FILE        initramfs\n"
 "  -d, --disk FILE          raw disk image, attached read-only as virtio-blk\n"
 "                           (/dev/vda); VMs may share one image\n"
@@ -210,6 +214,115 @@ file_has_magic(const char *path, long off, const void *magic, size_t len)
 	     !memcmp(buf, magic, len);
 	fclose(f);
 	return ok;
+}
+
+/*
+ * The release a bzImage says it is (its setup header's kernel_version
+ * string, up to the first space), or "" when @path is not a bzImage.
+ */
+static void
+bzimage_release(const char *path, char *out, size_t len)
+{
+	unsigned char hdr[2];
+	char ver[256];
+	FILE *f = fopen(path, "rb");
+	long at;
+
+	out[0] = '\0';
+	if (!f)
+		return;
+	if (fseek(f, 0x202, SEEK_SET) == 0 && fread(ver, 1, 4, f) == 4 &&
+	    !memcmp(ver, "HdrS", 4) && fseek(f, 0x20e, SEEK_SET) == 0 &&
+	    fread(hdr, 1, 2, f) == 2) {
+		at = 0x200 + (hdr[0] | hdr[1] << 8);
+		if (fseek(f, at, SEEK_SET) == 0 && fgets(ver, sizeof(ver), f)) {
+			ver[strcspn(ver, " \n")] = '\0';
+			snprintf(out, len, "%s", ver);
+		}
+	}
+	fclose(f);
+}
+
+static unsigned long
+cpio_field(const char *hdr, int i)
+{
+	char num[9];
+
+	memcpy(num, hdr + 6 + 8 * i, 8);
+	num[8] = '\0';
+	return strtoul(num, NULL, 16);
+}
+
+/*
+ * The kernel release an initramfs (newc cpio, gzip-compressed or not)
+ * has modules for: its one lib/modules/RELEASE/.  "" when it has none,
+ * several, or cannot be read.
+ */
+static void
+initrd_release(const char *path, char *out, size_t len)
+{
+	char hdr[110], name[PATH_MAX], found[256] = "";
+	bool several = false;
+	int p[2], status;
+	pid_t pid;
+	FILE *f;
+
+	out[0] = '\0';
+	if (pipe(p) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(p[1], STDOUT_FILENO);
+		if (null >= 0)
+			dup2(null, STDERR_FILENO);
+		close(p[0]);
+		execlp("gzip", "gzip", "-dcf", "--", path, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	f = pid > 0 ? fdopen(p[0], "rb") : NULL;
+	while (f && fread(hdr, 1, sizeof(hdr), f) == sizeof(hdr) &&
+	       !memcmp(hdr, "070701", 6)) {
+		unsigned long size = cpio_field(hdr, 6), name_len = cpio_field(hdr, 11);
+		unsigned long pad = (4 - (sizeof(hdr) + name_len) % 4) % 4;
+		const char *rel;
+
+		if (name_len == 0 || name_len >= sizeof(name) ||
+		    fread(name, 1, name_len + pad, f) != name_len + pad)
+			break;
+		name[name_len] = '\0';
+		if (!strcmp(name, "TRAILER!!!"))
+			break;
+		rel = name + (strncmp(name, "./", 2) ? 0 : 2);
+		if (!strncmp(rel, "usr/", 4))
+			rel += 4;
+		if (!strncmp(rel, "lib/modules/", 12) && rel[12] && !strchr(rel + 12, '/')) {
+			if (found[0] && strcmp(found, rel + 12))
+				several = true;
+			snprintf(found, sizeof(found), "%s", rel + 12);
+		}
+		size += (4 - size % 4) % 4;
+		while (size) {
+			char skip[4096];
+			size_t n = size > sizeof(skip) ? sizeof(skip) : size;
+
+			if (fread(skip, 1, n, f) != n)
+				break;
+			size -= n;
+		}
+	}
+	if (f)
+		fclose(f);
+	else
+		close(p[0]);
+	if (pid > 0) {
+		kill(pid, SIGTERM);	/* it may still be writing what we skipped */
+		waitpid(pid, &status, 0);
+	}
+	if (!several)
+		snprintf(out, len, "%s", found);
 }
 
 /* Offset of the XZ payload in a bzImage, or -1. */
@@ -732,6 +845,7 @@ main(int argc, char **argv)
 	struct run_options run = { .info_fd = -1, .keep_fds = { -1, -1, -1, -1 } };
 	struct sandbox sb;
 	uint64_t max_mem = DEFAULT_MAX_MEM;
+	char image_kver[256] = "", kernel_kver[256] = "", kernel_path[PATH_MAX];
 	int c, i, info[2] = { -1, -1 };
 
 	while ((c = getopt_long(argc, argv, "+k:i:d:m:nh", longopts, NULL)) != -1) {
@@ -770,14 +884,31 @@ main(int argc, char **argv)
 		parse_count("--max-vfds", o.max_vfds);
 	if (o.max_contexts)
 		parse_count("--max-contexts", o.max_contexts);
+	if (o.initrd)
+		check_file("initrd", o.initrd);
+	if (o.initrd)
+		initrd_release(o.initrd, image_kver, sizeof(image_kver));
+	if (!o.kernel && image_kver[0]) {
+		/* The kernel the image's modules are for, not the newest. */
+		snprintf(kernel_path, sizeof(kernel_path), "/boot/vmlinuz-%s", image_kver);
+		if (access(kernel_path, F_OK) < 0)
+			wlvm_die("the initramfs %s has modules for kernel %s, which is not "
+				 "installed (%s); install linux-image-%s or pass -k", o.initrd,
+				 image_kver, kernel_path, image_kver);
+		o.kernel = kernel_path;
+	}
 	if (!o.kernel) {
 		o.kernel = default_kernel();
 		if (!o.kernel)
 			wlvm_die("no kernel given and none in /boot (install linux-image-amd64, or pass -k)");
 	}
 	check_file("kernel", o.kernel);
-	if (o.initrd)
-		check_file("initrd", o.initrd);
+	bzimage_release(o.kernel, kernel_kver, sizeof(kernel_kver));
+	if (image_kver[0] && kernel_kver[0] && strcmp(image_kver, kernel_kver))
+		wlvm_die("kernel %s is %s, but the initramfs %s has modules for %s: none of "
+			 "them would load; boot /boot/vmlinuz-%s (leave out -k) or rebuild the "
+			 "image for %s", o.kernel, kernel_kver, o.initrd, image_kver, image_kver,
+			 kernel_kver);
 	if (o.disk)
 		check_file("disk", o.disk);
 	default_socket(&o);

@@ -102,6 +102,34 @@ else
 	tap_fail "guest command words"
 fi
 
+# The kernel and the initramfs must match: a fake bzImage says it is
+# 9.9.1 (setup header: HdrS at 0x202, its version string at 0x20e + 0x200),
+# a fake initramfs has modules for 9.9.9.
+/usr/bin/python3 - "$tmp" <<'PY'
+import gzip, os, struct, sys
+d = sys.argv[1]
+img = bytearray(0x1000)
+img[0x202:0x206] = b"HdrS"
+img[0x20e:0x210] = struct.pack("<H", 0x300)
+ver = b"9.9.1-test (someone@example) #1 SMP\0"
+img[0x500:0x500 + len(ver)] = ver
+open(os.path.join(d, "bzimage"), "wb").write(img)
+def entry(name, mode):
+    n = name.encode() + b"\0"
+    h = b"070701" + b"".join(b"%08X" % v for v in (1, mode, 0, 0, 1, 0, 0, 0, 0, 0, 0, len(n), 0))
+    pad = (4 - (len(h) + len(n)) % 4) % 4
+    return h + n + b"\0" * pad
+cpio = entry("lib", 0o40755) + entry("lib/modules", 0o40755) + \
+    entry("lib/modules/9.9.9-test", 0o40755) + entry("TRAILER!!!", 0)
+open(os.path.join(d, "initrd.gz"), "wb").write(gzip.compress(cpio))
+PY
+expect "a kernel that does not match the initramfs is refused" 2 \
+	"kernel $tmp/bzimage is 9.9.1-test, but the initramfs $tmp/initrd.gz has modules for 9.9.9-test" -- \
+	-n -k "$tmp/bzimage" -i "$tmp/initrd.gz"
+expect "without -k, the initramfs's kernel is wanted, not the newest" 2 \
+	"has modules for kernel 9.9.9-test, which is not installed (/boot/vmlinuz-9.9.9-test)" -- \
+	-n -i "$tmp/initrd.gz"
+
 # The default kernel is the newest /boot/vmlinuz-*, booted through PVH.
 newest=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n1)
 if [ -n "$newest" ]; then

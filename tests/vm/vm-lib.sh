@@ -10,7 +10,8 @@
 #   vm_boot LOG ARGS... boots the test initramfs, console to LOG; ARGS are
 #                       more wlvm options
 #   vm_kver             the kernel release virtio_wl.ko was built for
-#   vm_report LOG       the guest's @@TAP/@@DIAG lines of LOG as TAP, and
+#   vm_report LOG [PFX] the guest's @@TAP/@@DIAG lines of LOG as TAP (names
+#                       prefixed with PFX), and
 #                       a failure for every @@PLAN short of its subtests;
 #                       leaves LOG.txt (without carriage returns)
 
@@ -62,8 +63,8 @@ vm_report() {
 	tr -d '\r' <"$1" >"$1.txt"
 	while IFS= read -r line; do
 		case $line in
-		"@@TAP ok "*) tap_ok "${line#@@TAP ok }" ;;
-		"@@TAP not ok "*) tap_fail "${line#@@TAP not ok }" ;;
+		"@@TAP ok "*) tap_ok "${2:-}${line#@@TAP ok }" ;;
+		"@@TAP not ok "*) tap_fail "${2:-}${line#@@TAP not ok }" ;;
 		"@@DIAG "* | "@@DMESG "*) tap_diag "${line#@@* }" ;;
 		esac
 	done <"$1.txt"

@@ -31,7 +31,22 @@ $(VM_INITRD): $(DRIVER_KO) $(VM_GUEST_TEST) $(VM_GUEST_LIMITS) tests/vm/init.sh 
 		-f $(VM_GUEST_LIMITS):/bin/wl-guest-limits -i tests/vm/init.sh
 
 CHECK_PROGRAMS += $(VM_INITRD)
-TESTS_vm += tests/vm/test-virtio-wl.sh tests/vm/test-limits.sh tests/vm/test-qemu-device.sh
+
+# Other guest kernels installed (headers and a /boot image), such as
+# Debian 12's 6.12 beside its 6.1: the driver and the test initramfs for
+# each, which tests/vm/test-kernels.sh boots.
+VM_OTHER_KVERS := $(filter-out $(KVER),$(foreach d,$(wildcard /lib/modules/*/build/Makefile),\
+	$(word 3,$(subst /, ,$(d)))))
+VM_OTHER_KVERS := $(foreach k,$(VM_OTHER_KVERS),$(if $(wildcard /boot/vmlinuz-$(k)),$(k)))
+$(BUILD)/vm/kernels/%/wltest.cpio.gz: $(BUILD)/kmod/%/driver/virtio_wl.ko $(VM_GUEST_TEST) \
+		$(VM_GUEST_LIMITS) tests/vm/init.sh rootfs/mkinitramfs.sh
+	@mkdir -p $(@D)
+	rootfs/mkinitramfs.sh -o $@ -k $* -m virtio_pci -m $< \
+		-f $(VM_GUEST_TEST):/bin/wl-guest-test \
+		-f $(VM_GUEST_LIMITS):/bin/wl-guest-limits -i tests/vm/init.sh
+CHECK_PROGRAMS += $(foreach k,$(VM_OTHER_KVERS),$(BUILD)/vm/kernels/$(k)/wltest.cpio.gz)
+TESTS_vm += tests/vm/test-virtio-wl.sh tests/vm/test-limits.sh tests/vm/test-qemu-device.sh \
+	tests/vm/test-kernels.sh
 BENCHES += tests/bench/vm-virtio-wl.sh
 # The initramfs builder itself (boots nothing).
 TESTS_unit += tests/unit/test-mkinitramfs.sh
