@@ -70,7 +70,7 @@ include protocols/protocols.mk
 include $(wildcard compositor/compositor.mk xwayland/xwayland.mk host/host.mk driver/driver.mk rootfs/rootfs.mk)
 include tests/tests.mk
 
-.PHONY: all deps check demo bench fuzz install clean
+.PHONY: all deps check demo bench fuzz install uninstall clean
 all: $(ALL_PROGRAMS)
 
 deps:
@@ -98,9 +98,19 @@ demo: deps
 		$(BUILD)/tests/pixcheck
 	@scripts/demo.sh --build $(BUILD)
 
+MAN_PAGES := $(wildcard man/*.[1-9])
+
 install: $(INSTALL_BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(INSTALL_BIN) $(DESTDIR)$(PREFIX)/bin/
+	for m in $(MAN_PAGES); do \
+		s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s && \
+		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/ || exit 1; \
+	done
+
+uninstall:
+	rm -f $(foreach b,$(INSTALL_BIN),$(DESTDIR)$(PREFIX)/bin/$(notdir $(b)))
+	rm -f $(foreach m,$(MAN_PAGES),$(DESTDIR)$(PREFIX)/share/man/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
 
 clean:
 	rm -rf $(BUILD)

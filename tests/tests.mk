@@ -25,7 +25,7 @@ $(foreach t,test-damage test-tables,$(BUILD)/obj/tests/unit/$(t).o \
 	$(BUILD)/san/obj/tests/unit/$(t).o): PKG_CFLAGS += -Icompositor
 
 # licence lines of the whole tree
-TESTS_unit += tests/unit/test-spdx.sh
+TESTS_unit += tests/unit/test-spdx.sh tests/unit/test-man.sh
 
 include tests/vm/vm.mk
 
