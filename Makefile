@@ -99,6 +99,7 @@ demo: deps
 	@scripts/demo.sh --build $(BUILD)
 
 MAN_PAGES := $(wildcard man/*.[1-9])
+SYSTEMD_SOCKETS := systemd/wlnest.socket systemd/wlnest-x11.socket
 
 install: $(INSTALL_BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin
@@ -107,10 +108,17 @@ install: $(INSTALL_BIN)
 		s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s && \
 		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/ || exit 1; \
 	done
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/user $(DESTDIR)$(PREFIX)/lib/environment.d
+	install -m 644 $(SYSTEMD_SOCKETS) $(DESTDIR)$(PREFIX)/lib/systemd/user/
+	sed 's|@bindir@|$(PREFIX)/bin|' systemd/wlnest.service.in \
+		>$(DESTDIR)$(PREFIX)/lib/systemd/user/wlnest.service
+	install -m 644 systemd/60-wlnest.conf $(DESTDIR)$(PREFIX)/lib/environment.d/
 
 uninstall:
 	rm -f $(foreach b,$(INSTALL_BIN),$(DESTDIR)$(PREFIX)/bin/$(notdir $(b)))
 	rm -f $(foreach m,$(MAN_PAGES),$(DESTDIR)$(PREFIX)/share/man/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
+	rm -f $(foreach u,$(SYSTEMD_SOCKETS) wlnest.service,$(DESTDIR)$(PREFIX)/lib/systemd/user/$(notdir $(u)))
+	rm -f $(DESTDIR)$(PREFIX)/lib/environment.d/60-wlnest.conf
 
 clean:
 	rm -rf $(BUILD)

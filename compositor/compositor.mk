@@ -3,7 +3,7 @@
 
 WLNEST_SRCS := $(wildcard compositor/*.c xwayland/*.c) $(NEST_PROTOCOL_C) \
 	$(BUILD)/gen/nest-tables.c
-WLNEST_PKGS := wayland-server wayland-client pixman-1 xcb xcb-composite \
+WLNEST_PKGS := wayland-server wayland-client pixman-1 xcb xcb-composite libsystemd \
 	xcb-xfixes
 
 $(eval $(call c_program,wlnest,$(WLNEST_SRCS),$(WLNEST_PKGS),-lm))

@@ -17,6 +17,7 @@
 
 #include "nest.h"
 #include "tables.h"
+#include "activation.h"
 #include "xwayland.h"
 
 #define WLNEST_VERSION "0.1"
@@ -108,7 +109,13 @@ usage(FILE *out)
 	      "\n"
 	      "With PROGRAM, wlnest runs it with WAYLAND_DISPLAY set to its\n"
 	      "socket (and DISPLAY with -X) and exits with its exit status;\n"
-	      "otherwise it runs until SIGINT or SIGTERM.\n",
+	      "otherwise it runs until SIGINT or SIGTERM.\n"
+	      "\n"
+	      "Given listening sockets by systemd (socket activation: the user\n"
+	      "units wlnest.socket and wlnest-x11.socket), it serves those:\n"
+	      "Wayland clients on the one, X11 clients on /tmp/.X11-unix/X<n>\n"
+	      "ones.  systemctl --user enable --now wlnest.socket sets it up;\n"
+	      "see wlnest(1).\n",
 	      out);
 }
 
@@ -383,6 +390,7 @@ int
 main(int argc, char **argv)
 {
 	struct options opts = { 0 };
+	struct nest_activation activation;
 	struct nest nest = { 0 };
 	const char *runtime_dir = getenv("XDG_RUNTIME_DIR");
 	const char *socket, *why;
@@ -431,7 +439,14 @@ main(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
-	if (opts.socket) {
+	if (!nest_take_activation(&nest, runtime_dir, &activation)) {
+		status = 1;
+		goto out;
+	}
+	if (activation.n_wayland && !opts.socket) {
+		/* systemd made our socket (wlnest.socket): serve that one only. */
+		socket = activation.wayland_display;
+	} else if (opts.socket) {
 		why = add_named_socket(&nest, runtime_dir, opts.socket);
 		if (why) {
 			nest_log("cannot use socket '%s': %s", opts.socket, why);
@@ -462,7 +477,15 @@ main(int argc, char **argv)
 					      handle_quit_signal, &nest);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (opts.x11) {
+	if (activation.n_x11) {
+		/* An X11 socket from systemd asks for X11 (wlnest-x11.socket). */
+		nest.xwayland = nest_xwayland_create_from_fds(&nest, activation.x11_fds,
+							      activation.n_x11);
+		if (!nest.xwayland) {
+			status = 1;
+			goto out;
+		}
+	} else if (opts.x11) {
 		nest.xwayland = nest_xwayland_create(&nest, opts.x_display);
 		if (!nest.xwayland) {
 			status = 1;

@@ -130,13 +130,15 @@ static int listening_ready(int fd, uint32_t mask, void *data);
 static void
 listen_again(struct nest_xwayland *xw)
 {
-	xw->unix_source = wl_event_loop_add_fd(xw->nest->loop, xw->unix_fd,
-					       WL_EVENT_READABLE,
-					       listening_ready, xw);
-	xw->abstract_source = wl_event_loop_add_fd(xw->nest->loop,
-						   xw->abstract_fd,
-						   WL_EVENT_READABLE,
-						   listening_ready, xw);
+	if (xw->unix_fd >= 0)
+		xw->unix_source = wl_event_loop_add_fd(xw->nest->loop, xw->unix_fd,
+						       WL_EVENT_READABLE,
+						       listening_ready, xw);
+	if (xw->abstract_fd >= 0)
+		xw->abstract_source = wl_event_loop_add_fd(xw->nest->loop,
+							   xw->abstract_fd,
+							   WL_EVENT_READABLE,
+							   listening_ready, xw);
 }
 
 static void
@@ -206,11 +208,15 @@ start_xwayland(struct nest_xwayland *xw)
 	if (pid == 0) {
 		char wl_fd[16], wm_fd[16], ready_fd[16], unix_fd[16],
 			abstract_fd[16];
+		/* Each socket there is, as -listenfd; an inherited pair may be one. */
+		const char *listen[4] = { NULL };
+		int n_listen = 0;
 		sigset_t none;
 
 		if (!clear_cloexec(wayland[1]) || !clear_cloexec(wm[1]) ||
-		    !clear_cloexec(ready[1]) || !clear_cloexec(xw->unix_fd) ||
-		    !clear_cloexec(xw->abstract_fd))
+		    !clear_cloexec(ready[1]) ||
+		    (xw->unix_fd >= 0 && !clear_cloexec(xw->unix_fd)) ||
+		    (xw->abstract_fd >= 0 && !clear_cloexec(xw->abstract_fd)))
 			_exit(127);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
@@ -220,14 +226,22 @@ start_xwayland(struct nest_xwayland *xw)
 		snprintf(unix_fd, sizeof(unix_fd), "%d", xw->unix_fd);
 		snprintf(abstract_fd, sizeof(abstract_fd), "%d",
 			 xw->abstract_fd);
+		if (xw->unix_fd >= 0) {
+			listen[n_listen++] = "-listenfd";
+			listen[n_listen++] = unix_fd;
+		}
+		if (xw->abstract_fd >= 0) {
+			listen[n_listen++] = "-listenfd";
+			listen[n_listen++] = abstract_fd;
+		}
 		setenv("WAYLAND_SOCKET", wl_fd, 1);
 		unsetenv("WAYLAND_DISPLAY");
 		/* -shm: wl_shm buffers, which need no GPU and which the
 		 * copy path of virtwl handles */
 		execlp(nest_xwayland_path, "Xwayland", xw->display_name,
-		       "-rootless", "-shm", "-terminate", "-listenfd", unix_fd,
-		       "-listenfd", abstract_fd, "-wm", wm_fd, "-displayfd",
-		       ready_fd, "-nolisten", "tcp", (char *)NULL);
+		       "-rootless", "-shm", "-terminate", "-wm", wm_fd, "-displayfd",
+		       ready_fd, "-nolisten", "tcp", listen[0], listen[1], listen[2],
+		       listen[3], (char *)NULL);
 		fprintf(stderr, "wlnest: cannot run %s: %s\n",
 			nest_xwayland_path, strerror(errno));
 		_exit(127);
@@ -366,6 +380,54 @@ nest_xwayland_create(struct nest *nest, int display)
 	return xw;
 }
 
+struct nest_xwayland *
+nest_xwayland_create_from_fds(struct nest *nest, const int *fds, int n_fds)
+{
+	struct nest_xwayland *xw = calloc(1, sizeof(*xw));
+	int i, display = -1;
+
+	if (!xw) {
+		nest_log("out of memory");
+		return NULL;
+	}
+	xw->nest = nest;
+	xw->unix_fd = xw->abstract_fd = xw->ready_fd = xw->wm_fd = -1;
+	for (i = 0; i < n_fds; i++) {
+		struct sockaddr_un addr;
+		socklen_t len = sizeof(addr);
+		const char *x;
+		int n;
+
+		memset(&addr, 0, sizeof(addr));
+		if (getsockname(fds[i], (struct sockaddr *)&addr, &len) < 0)
+			continue;
+		x = strstr(addr.sun_path[0] ? addr.sun_path : addr.sun_path + 1,
+			   "/.X11-unix/X");
+		if (!x || sscanf(x, "/.X11-unix/X%d", &n) != 1 || n < 0 ||
+		    (display >= 0 && n != display)) {
+			nest_log("inherited X11 socket %d: not /tmp/.X11-unix/X<n> of one "
+				 "display", fds[i]);
+			continue;
+		}
+		display = n;
+		if (addr.sun_path[0])
+			xw->unix_fd = fds[i];
+		else
+			xw->abstract_fd = fds[i];
+	}
+	if (display < 0) {
+		nest_log("no usable inherited X11 socket");
+		free(xw);
+		return NULL;
+	}
+	xw->display = display;
+	snprintf(xw->display_name, sizeof(xw->display_name), ":%d", display);
+	listen_again(xw);
+	nest_debug("X11 display %s from inherited sockets (Xwayland starts on demand)",
+		   xw->display_name);
+	return xw;
+}
+
 void
 nest_xwayland_destroy(struct nest_xwayland *xw)
 {
@@ -384,10 +446,15 @@ nest_xwayland_destroy(struct nest_xwayland *xw)
 		kill(xw->pid, SIGTERM);
 		waitpid(xw->pid, NULL, 0);
 	}
-	close(xw->unix_fd);
-	close(xw->abstract_fd);
-	unlink(xw->socket_path);
-	unlink(xw->lock_path);
+	if (xw->unix_fd >= 0)
+		close(xw->unix_fd);
+	if (xw->abstract_fd >= 0)
+		close(xw->abstract_fd);
+	/* Inherited sockets have neither: they are not ours to remove. */
+	if (xw->socket_path[0])
+		unlink(xw->socket_path);
+	if (xw->lock_path[0])
+		unlink(xw->lock_path);
 	free(xw);
 }
 

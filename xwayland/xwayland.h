@@ -24,6 +24,13 @@ struct nest_xwayland;
  * NULL after saying why.
  */
 struct nest_xwayland *nest_xwayland_create(struct nest *nest, int display);
+/*
+ * The same on listening sockets someone else made (systemd): up to two
+ * (the path and the abstract one) of one display /tmp/.X11-unix/X<n>.
+ * They are not unlinked at the end, and no lock file is taken.
+ */
+struct nest_xwayland *nest_xwayland_create_from_fds(struct nest *nest, const int *fds,
+						    int n_fds);
 void nest_xwayland_destroy(struct nest_xwayland *xwayland);
 /* ":N" */
 const char *nest_xwayland_display_name(struct nest_xwayland *xwayland);
