@@ -63,6 +63,7 @@ static const struct {
 	{ "wl_pointer", &nest_pointer_hooks },
 	{ "wl_keyboard", &nest_keyboard_hooks },
 	{ "wl_shm_pool", &shm_pool_hooks },
+	{ "xdg_toplevel", &nest_toplevel_hooks },
 };
 
 void

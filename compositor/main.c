@@ -100,6 +100,9 @@ usage(FILE *out)
 	      "                         the first connection\n"
 	      "      --x-display N      like -X, on display :N\n"
 	      "      --xwayland-path P  the Xwayland binary (default: Xwayland)\n"
+	      "      --tag TEXT         put TEXT in front of every window title\n"
+	      "                         (Wayland and X11), e.g. \"[work] \"\n"
+	      "      --app-id-prefix TEXT  put TEXT in front of every app id\n"
 	      "      --stats            print copy statistics on exit\n"
 	      "      --list-interfaces  print the interfaces wlnest can forward\n"
 	      "                         (name and version) and exit\n"
@@ -139,6 +142,8 @@ struct options {
 	bool stats;
 	bool x11;
 	int x_display;
+	const char *tag;
+	const char *app_id_prefix;
 	char **program;
 };
 
@@ -151,6 +156,8 @@ enum {
 	OPT_XWAYLAND_PATH,
 	OPT_VIRTWL,
 	OPT_VIRTWL_SOCKET,
+	OPT_TAG,
+	OPT_APP_ID_PREFIX,
 };
 
 /* Returns -1 to go on, else an exit status. */
@@ -168,6 +175,8 @@ parse_options(int argc, char **argv, struct options *opts)
 		{ "x-display", required_argument, NULL, OPT_X_DISPLAY },
 		{ "xwayland-path", required_argument, NULL, OPT_XWAYLAND_PATH },
 		{ "list-interfaces", no_argument, NULL, OPT_LIST },
+		{ "tag", required_argument, NULL, OPT_TAG },
+		{ "app-id-prefix", required_argument, NULL, OPT_APP_ID_PREFIX },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -231,6 +240,18 @@ parse_options(int argc, char **argv, struct options *opts)
 			}
 			opts->x11 = true;
 			opts->x_display = (int)n;
+			break;
+		case OPT_TAG:
+		case OPT_APP_ID_PREFIX:
+			if (strlen(optarg) > 64) {
+				fprintf(stderr, "wlnest: --%s: at most 64 bytes\n",
+					c == OPT_TAG ? "tag" : "app-id-prefix");
+				return 2;
+			}
+			if (c == OPT_TAG)
+				opts->tag = optarg;
+			else
+				opts->app_id_prefix = optarg;
 			break;
 		case OPT_XWAYLAND_PATH:
 			nest_xwayland_path = optarg;
@@ -409,6 +430,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	nest.shm_mode = opts.shm_mode;
+	nest.title_tag = opts.tag;
+	nest.app_id_prefix = opts.app_id_prefix;
 	if (opts.virtwl) {
 		nest.host_name = opts.virtwl;
 		snprintf(nest.host_path, sizeof(nest.host_path), "%s%s%s",

@@ -97,6 +97,8 @@ struct nest {
 	size_t shm_format_count;
 
 	struct nest_xwayland *xwayland;	/* NULL without X11 support */
+	const char *title_tag;		/* --tag: before every toplevel title */
+	const char *app_id_prefix;	/* --app-id-prefix */
 	struct nest_stats stats;
 	bool host_lost;
 	int exit_status;
@@ -197,6 +199,14 @@ void nest_forward_event(struct nest_object *object, uint32_t opcode,
 			union wl_argument *args);
 void nest_close_fds(const struct wl_message *message, union wl_argument *args);
 void nest_hooks_init(void);
+
+/* toplevel.c: host toplevels' titles and app ids, with the VM's tag. */
+struct xdg_toplevel;
+void nest_toplevel_set_title(const struct nest *nest, struct xdg_toplevel *toplevel,
+			     const char *title);
+void nest_toplevel_set_app_id(const struct nest *nest, struct xdg_toplevel *toplevel,
+			      const char *app_id);
+extern const struct object_hooks nest_toplevel_hooks;
 
 /* hooks of the special objects */
 extern const struct object_hooks nest_surface_hooks;

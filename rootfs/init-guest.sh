@@ -12,6 +12,8 @@
 #   virtwl.socket=NAME  the host socket wlnest asks for (a name given to
 #                       wlvm --wayland-sock NAME=PATH); default the unnamed
 #   virtwl.x11=0        no X11 (wlnest without -X)
+#   wlvm.name=NAME      the VM's name (wlvm --name): windows show "[NAME] "
+#                       before their titles and "NAME." before app ids
 # Lines for scripts watching the console start with "virtwl:".
 export PATH=/usr/local/bin:/usr/bin:/usr/sbin
 export HOME=/root LANG=C.UTF-8 XDG_RUNTIME_DIR=/run/user/0
@@ -30,12 +32,14 @@ cmd=
 keep=0
 x11=1
 socket=
+name=
 for a in $(cat /proc/cmdline); do
 	case $a in
 	wlvm.cmd=*) cmd=$(echo "${a#wlvm.cmd=}" | base64 -d) ;;
 	virtwl.keep=1) keep=1 ;;
 	virtwl.x11=0) x11=0 ;;
 	virtwl.socket=*) socket=${a#*=} ;;
+	wlvm.name=*) name=${a#*=} ;;
 	esac
 done
 
@@ -43,6 +47,7 @@ up() { cut -d' ' -f1 /proc/uptime; }
 
 set -- --virtwl --socket "$WAYLAND_DISPLAY"
 [ -n "$socket" ] && set -- "$@" --virtwl-socket "$socket"
+[ -n "$name" ] && set -- "$@" --tag "[$name] " --app-id-prefix "$name."
 if [ $x11 = 1 ]; then
 	set -- "$@" --x-display 0
 	export DISPLAY=:0

@@ -607,10 +607,8 @@ toplevel_update_properties(struct xwm_window *w)
 
 	if (!w->host.toplevel)
 		return;
-	if (w->title)
-		xdg_toplevel_set_title(w->host.toplevel, w->title);
-	if (w->app_id)
-		xdg_toplevel_set_app_id(w->host.toplevel, w->app_id);
+	nest_toplevel_set_title(w->wm->xw->nest, w->host.toplevel, w->title);
+	nest_toplevel_set_app_id(w->wm->xw->nest, w->host.toplevel, w->app_id);
 	xdg_toplevel_set_min_size(w->host.toplevel, w->size_hints.min_width,
 				  w->size_hints.min_height);
 	xdg_toplevel_set_max_size(w->host.toplevel, w->size_hints.max_width,

@@ -49,6 +49,7 @@ struct options {
 	const char *max_contexts;
 	const char *max_mem;
 	const char *pid_file;
+	const char *name;
 	struct socket_arg sockets[MAX_SOCKETS];
 	int n_sockets;
 	bool have_unnamed;
@@ -125,6 +126,9 @@ usage(FILE *out)
 "      --raw-console        pass the guest's console output on unfiltered\n"
 "                           (escape sequences included)\n"
 "      --pid-file FILE      write QEMU's pid to FILE once it runs\n"
+"      --name NAME          the VM's name (A-Z a-z 0-9 . _ -): the guest's\n"
+"                           windows show \"[NAME] \" before their titles and\n"
+"                           \"NAME.\" before their app ids\n"
 "  -n, --dry-run            print the QEMU command line instead of running it\n"
 "  -h, --help               this text\n"
 "\n"
@@ -834,6 +838,7 @@ main(int argc, char **argv)
 		{ "no-sandbox", no_argument, NULL, 'N' },
 		{ "raw-console", no_argument, NULL, 'R' },
 		{ "pid-file", required_argument, NULL, 'P' },
+		{ "name", required_argument, NULL, 'E' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -867,6 +872,7 @@ main(int argc, char **argv)
 		case 'N': o.no_sandbox = true; break;
 		case 'R': o.raw_console = true; break;
 		case 'P': o.pid_file = optarg; break;
+		case 'E': o.name = optarg; break;
 		case 'n': o.dry_run = true; break;
 		case 'h': usage(stdout); return 0;
 		default:
@@ -884,6 +890,15 @@ main(int argc, char **argv)
 		parse_count("--max-vfds", o.max_vfds);
 	if (o.max_contexts)
 		parse_count("--max-contexts", o.max_contexts);
+	if (o.name) {
+		size_t k, len = strlen(o.name);
+
+		if (len == 0 || len > 32)
+			wlvm_die("--name %s: 1-32 characters", o.name);
+		for (k = 0; k < len; k++)
+			if (!isalnum((unsigned char)o.name[k]) && !strchr("._-", o.name[k]))
+				wlvm_die("--name %s: only A-Z a-z 0-9 . _ -", o.name);
+	}
 	if (o.initrd)
 		check_file("initrd", o.initrd);
 	if (o.initrd)
@@ -938,7 +953,8 @@ main(int argc, char **argv)
 	if (!o.dry_run || access(qemu, F_OK) == 0)
 		qemu = absolute("QEMU", qemu);
 
-	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 panic=-1%s%s",
+	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 panic=-1%s%s%s%s",
+		 o.name ? " wlvm.name=" : "", o.name ? o.name : "",
 		 o.append ? " " : "", o.append ? o.append : "");
 	if (o.guest_argc > 0) {
 		char *sh = shell_command(o.guest_argv, o.guest_argc);
@@ -961,6 +977,10 @@ main(int argc, char **argv)
 	argv_add(&args, "/usr/share/seabios");
 	argv_add(&args, "-L");
 	argv_add(&args, "/usr/share/qemu");
+	if (o.name) {
+		argv_add(&args, "-name");
+		argv_add(&args, o.name);
+	}
 	argv_add(&args, "-nodefaults");
 	argv_add(&args, "-no-user-config");
 	argv_add(&args, "-display");

@@ -26,7 +26,7 @@
  *     --paint X,Y,W,H=COLOR     a rectangle of another colour in the very first frame
  *                               (repeatable)
  *     --damage buffer|surface   request used for update damage (default buffer)
- *     --app-id ID --title T     (default app id "solid")
+ *     --app-id ID --title T     (default app id and title "solid"; --title "" sets none)
  *     --list-formats            print the host's wl_shm formats and exit
  *     --exit-after-updates      exit 0 once every update's frame is shown
  * Exit status: 0 on close or --exit-after-updates, 1 on error, 77 when the
@@ -954,7 +954,8 @@ int main(int argc, char **argv)
 	s.toplevel = xdg_surface_get_toplevel(s.xdg_surface);
 	xdg_toplevel_add_listener(s.toplevel, &toplevel_listener, &s);
 	xdg_toplevel_set_app_id(s.toplevel, s.app_id);
-	xdg_toplevel_set_title(s.toplevel, s.title);
+	if (*s.title)	/* --title "": a toplevel that sets none */
+		xdg_toplevel_set_title(s.toplevel, s.title);
 	if (s.fullscreen)
 		xdg_toplevel_set_fullscreen(s.toplevel, NULL);
 	if (s.sub_w && !create_subsurface(&s)) {

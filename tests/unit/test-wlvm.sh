@@ -48,6 +48,9 @@ expect "two unnamed sockets" 2 "more than one unnamed" -- -n -k "$kernel" \
 expect "bad accel" 2 "expected auto, kvm or tcg" -- -n -k "$kernel" --accel fast
 expect "bad memory size" 2 "expected a size" -- -n -k "$kernel" -m lots
 expect "bad max-vfds" 2 "expected a positive number" -- -n -k "$kernel" --max-vfds 0
+expect "bad VM name" 2 "only A-Z a-z 0-9" -- -n -k "$kernel" --name 'a;b'
+expect "the VM's name reaches the guest and QEMU" 0 "wlvm.name=vm-1.x .*\|-name vm-1.x" -- \
+	-n -k "$kernel" --name vm-1.x
 expect "missing default compositor socket is a note" 0 "no compositor socket at $tmp/none" -- \
 	-n -k "$kernel"
 long=$(head -c 3000 /dev/zero | tr '\0' x)

@@ -203,7 +203,7 @@ run_host() {
 	fi
 	t0=$(date +%s)
 	if ! avm_boot --accel tcg --wayland-sock "$HOST_SOCKET" \
-		--wayland-sock "extra=$HOST_SOCKET" --append quiet; then
+		--wayland-sock "extra=$HOST_SOCKET" --name vmtest --append quiet; then
 		tap_fail "$host: the guest boots and its agent answers"
 		avm_poweroff
 		host_stop
@@ -250,6 +250,18 @@ run_host() {
 		tap_ok "$host: a solid-colour guest client and its damaged update show pixel-exact"
 	else
 		gfail "$host: a solid-colour guest client and its damaged update show pixel-exact" solid
+	fi
+
+	# wlvm --name: the host knows whose window it is (sway says).
+	if [ "$host" = sway ]; then
+		if swaymsg_host -t get_tree 2>/dev/null |
+			grep -q '"name": "\[vmtest\] solid"' &&
+			swaymsg_host -t get_tree 2>/dev/null | grep -q '"app_id": "vmtest.solid"'; then
+			tap_ok "$host: wlvm --name vmtest: the guest window is \"[vmtest] solid\", app id vmtest.solid"
+		else
+			tap_fail "$host: wlvm --name vmtest: the guest window is \"[vmtest] solid\""
+			swaymsg_host -t get_tree 2>/dev/null | grep -E '"(name|app_id)"' | sed 's/^/# /'
+		fi
 	fi
 
 	lap "solid"
