@@ -37,8 +37,8 @@ bool nest_damage_to_buffer(const struct surface_geometry *geometry,
 /*
  * Copies the pixels of region (buffer coordinates, already clipped to the
  * buffer) from src to dst, two buffers of the same format and height with
- * their own strides, setting the format's unused bits.  Returns the number
- * of bytes copied.
+ * their own strides, byte for byte (the unused byte of an X format too:
+ * the host ignores it).  Returns the number of bytes copied.
  */
 size_t nest_copy_region(uint8_t *dst, size_t dst_stride, const uint8_t *src,
 			size_t src_stride, const struct nest_format *format,
