@@ -37,11 +37,13 @@ bool nest_damage_to_buffer(const struct surface_geometry *geometry,
 /*
  * Copies the pixels of region (buffer coordinates, already clipped to the
  * buffer) from src to dst, two buffers of the same format and height with
- * their own strides, byte for byte (the unused byte of an X format too:
- * the host ignores it).  Returns the number of bytes copied.
+ * their own strides.  With @set_unused, the unused bits of the format
+ * (the X byte of XRGB) are set in every pixel: X clients leave them zero,
+ * and weston composites them as alpha; other clients' bytes are copied as
+ * they are, a plain memcpy.  Returns the number of bytes copied.
  */
 size_t nest_copy_region(uint8_t *dst, size_t dst_stride, const uint8_t *src,
 			size_t src_stride, const struct nest_format *format,
-			const pixman_region32_t *region);
+			const pixman_region32_t *region, bool set_unused);
 
 #endif

@@ -13,6 +13,12 @@ struct nest_format {
 	uint32_t code;		/* wl_shm format code */
 	uint8_t block_width;	/* pixels per block (2 for packed 4:2:2) */
 	uint8_t block_bytes;	/* bytes per block */
+	/*
+	 * 32-bit formats with an unused 8-bit channel: the bits of it, set
+	 * in every copied pixel.  Compositors ignore them, but some read
+	 * them as alpha in screenshots, and X clients leave them zero.
+	 */
+	uint32_t unused_bits;
 };
 
 const struct nest_format *nest_format_lookup(uint32_t code);

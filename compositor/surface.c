@@ -382,7 +382,7 @@ commit_shm_buffer(struct surface *s, struct nest_shm_buffer *buffer)
 	src = nest_shm_begin_access(buffer);
 	nest->stats.copied_bytes += nest_copy_region(
 		hb->data, (size_t)s->layout.stride, src,
-		(size_t)buffer->stride, buffer->format, &copy);
+		(size_t)buffer->stride, buffer->format, &copy, s->xwayland);
 	ok = nest_shm_end_access(buffer);
 	pixman_region32_fini(&copy);
 

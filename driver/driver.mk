@@ -32,6 +32,9 @@ $(BUILD)/kmod/%/driver/virtio_wl.ko: $(KMOD_SRCS)
 		cmp -s $$f $(BUILD)/kmod/$*/$$f || cp $$f $(BUILD)/kmod/$*/$$f; done
 	$(MAKE) -C /lib/modules/$*/build M=$(CURDIR)/$(BUILD)/kmod/$* W=1 KCFLAGS=-Werror modules
 
+# Kept when built only on the way to something else (a test initramfs).
+.PRECIOUS: $(BUILD)/kmod/%/driver/virtio_wl.ko
+
 # The module for KVER, whatever KVER the last make had.
 $(DRIVER_KO): $(BUILD)/kmod/$(KVER)/driver/virtio_wl.ko FORCE
 	@cmp -s $< $@ || cp $< $@

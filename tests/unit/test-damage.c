@@ -235,7 +235,7 @@ viewport_crop_and_scale(void **state)
 static void
 check_copy(const struct nest_format *format, int width, int height,
 	   size_t src_stride, size_t dst_stride, const int (*rects)[4],
-	   int rect_count)
+	   int rect_count, bool set_unused)
 {
 	size_t row = (size_t)nest_format_row_bytes(format, width);
 	uint8_t *src = malloc(src_stride * (size_t)height);
@@ -256,7 +256,7 @@ check_copy(const struct nest_format *format, int width, int height,
 				       (unsigned)width, (unsigned)height);
 
 	copied = nest_copy_region(dst, dst_stride, src, src_stride, format,
-				  &region);
+				  &region, set_unused);
 
 	for (int y = 0; y < height; y++) {
 		for (size_t byte = 0; byte < dst_stride; byte++) {
@@ -272,9 +272,10 @@ check_copy(const struct nest_format *format, int width, int height,
 					inside = true;
 			}
 			if (inside) {
-				/* The bytes as they are: the unused byte of an
-				 * X format is the host's to ignore. */
-				uint8_t want = src[(size_t)y * src_stride + byte];
+				/* X clients' unused bits set; others' bytes as they are. */
+				uint8_t want = src[(size_t)y * src_stride + byte] |
+					       (set_unused ? (uint8_t)(format->unused_bits >>
+								       (8 * (byte % 4))) : 0);
 
 				assert_int_equal(dst[(size_t)y * dst_stride + byte],
 						 want);
@@ -315,13 +316,16 @@ copy_odd_sizes_strides_formats(void **state)
 
 		assert_non_null(f);
 		row = (size_t)nest_format_row_bytes(f, 37);
-		/* same stride, padded strides, different strides */
-		check_copy(f, 37, 13, row, row, rects, 4);
-		check_copy(f, 37, 13, row + 3, row + 3, rects, 4);
-		check_copy(f, 37, 13, row + 64, row + 1, rects, 4);
-		check_copy(f, 37, 13, row, row, full, 1);
-		check_copy(f, 37, 13, row + 5, row, full, 1);
-		check_copy(f, 1, 1, row, row, full, 1);
+		/* same stride, padded strides, different strides; an X client's
+		 * buffer (unused bits set) and another's */
+		for (int x = 0; x < 2; x++) {
+			check_copy(f, 37, 13, row, row, rects, 4, x);
+			check_copy(f, 37, 13, row + 3, row + 3, rects, 4, x);
+			check_copy(f, 37, 13, row + 64, row + 1, rects, 4, x);
+			check_copy(f, 37, 13, row, row, full, 1, x);
+			check_copy(f, 37, 13, row + 5, row, full, 1, x);
+			check_copy(f, 1, 1, row, row, full, 1, x);
+		}
 	}
 }
 
@@ -332,8 +336,8 @@ full_frame_is_one_block_of_bytes(void **state)
 	static const int full[][4] = { { 0, 0, 640, 480 } };
 	static const int square[][4] = { { 100, 100, 64, 64 } };
 
-	check_copy(f, 640, 480, 640 * 4, 640 * 4, full, 1);
-	check_copy(f, 640, 480, 640 * 4, 640 * 4, square, 1);
+	check_copy(f, 640, 480, 640 * 4, 640 * 4, full, 1, true);
+	check_copy(f, 640, 480, 640 * 4, 640 * 4, square, 1, false);
 }
 
 static void
