@@ -4,7 +4,7 @@
 # wlvm.
 
 WL_MODEL_SRCS := host/wl/wl_dev.c host/wl/wl_config.c host/wl/wl_recv.c \
-	host/wl/wl_send.c host/wl/wl_vfd.c host/wl/wl_window.c \
+	host/wl/wl_send.c host/wl/wl_socket.c host/wl/wl_vfd.c host/wl/wl_window.c \
 	host/wl/wl_vring.c
 
 # wlvm finds the QEMU built from exactly these sources by their hash.
@@ -17,8 +17,9 @@ $(shell mkdir -p $(BUILD)/gen; printf '$(WLVM_CONFIG_TEXT)\n' > $(WLVM_CONFIG).t
 	mv $(WLVM_CONFIG).tmp $(WLVM_CONFIG))
 
 WLVM_SRCS := host/wlvm/wlvm.c host/wlvm/argv.c host/wlvm/console.c \
-	host/wlvm/run.c host/wlvm/sandbox.c
+	host/wlvm/run.c host/wlvm/sandbox.c host/wl/wl_socket.c
 $(eval $(call c_program,wlvm,$(WLVM_SRCS),libseccomp))
+$(wlvm_OBJS) $(wlvm_SAN_OBJS): PKG_CFLAGS += -Ihost/wl
 INSTALL_BIN += $(BUILD)/wlvm
 
 .PHONY: qemu

@@ -13,7 +13,9 @@
 #include "qemu/osdep.h"
 
 #include <sys/mman.h>
+#include <poll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include "hw/qdev-properties.h"
 #include "hw/virtio/virtio-wl.h"
@@ -23,7 +25,9 @@
 #include "qemu/cutils.h"
 #include "qemu/main-loop.h"
 #include "qemu/module.h"
+#include "qemu/sockets.h"
 #include "qemu/timer.h"
+#include "wl/wl_connector.h"
 #include "wl/wl_dev.h"
 
 /* Stop echoing the model's complaints after this many; a guest can spam. */
@@ -163,6 +167,87 @@ static void virtio_wl_watch(void *vmm, int fd, bool enable)
     qemu_set_fd_handler(fd, enable ? virtio_wl_fd_ready : NULL, NULL, vmm);
 }
 
+/*
+ * With connector=FD (wlvm gives one), connections come from the launcher:
+ * a request naming the socket, a reply with the connected fd.  The
+ * launcher answers at once (it only connects, never waits); a reply later
+ * than VIRTIO_WL_CONNECT_MS fails the guest's request, and a stale reply
+ * is dropped when the next one is read.
+ */
+#define VIRTIO_WL_CONNECT_MS 1000
+
+static int virtio_wl_connect(void *vmm, const struct wl_socket_cfg *sock)
+{
+    VirtIOWl *s = vmm;
+    struct wl_connector_request req;
+    int64_t deadline;
+
+    if (s->connector < 0) {
+        return wl_socket_connect(sock->path);
+    }
+    memset(&req, 0, sizeof(req));
+    req.seq = ++s->connector_seq;
+    pstrcpy(req.name, sizeof(req.name), sock->name);
+    if (send(s->connector, &req, sizeof(req), MSG_NOSIGNAL | MSG_DONTWAIT) !=
+        sizeof(req)) {
+        return -EPIPE;
+    }
+    deadline = qemu_clock_get_ms(QEMU_CLOCK_REALTIME) + VIRTIO_WL_CONNECT_MS;
+    for (;;) {
+        union {
+            char buf[CMSG_SPACE(sizeof(int))];
+            struct cmsghdr align;
+        } control;
+        struct wl_connector_reply reply;
+        struct iovec iov = { &reply, sizeof(reply) };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+                             .msg_control = control.buf,
+                             .msg_controllen = sizeof(control.buf) };
+        struct pollfd pfd = { .fd = s->connector, .events = POLLIN };
+        int64_t left = deadline - qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
+        struct cmsghdr *cmsg;
+        ssize_t n;
+        int fd = -1;
+
+        if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {
+            return -ETIMEDOUT;
+        }
+        n = recvmsg(s->connector, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+        if (n == 0) {
+            return -EPIPE;
+        }
+        if (n < 0) {
+            if (errno == EINTR || errno == EAGAIN) {
+                continue;
+            }
+            return -errno;
+        }
+        for (cmsg = CMSG_FIRSTHDR(&mh); cmsg; cmsg = CMSG_NXTHDR(&mh, cmsg)) {
+            if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS &&
+                cmsg->cmsg_len >= CMSG_LEN(sizeof(int))) {
+                memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+            }
+        }
+        if (n != sizeof(reply) || reply.seq != req.seq) {
+            if (fd >= 0) {
+                close(fd);      /* a late answer to an earlier request */
+            }
+            continue;
+        }
+        if (reply.error) {
+            if (fd >= 0) {
+                close(fd);
+            }
+            return -reply.error;
+        }
+        if (fd < 0) {
+            return -EPROTO;
+        }
+        qemu_socket_set_nonblock(fd);
+        return fd;
+    }
+}
+
 static int64_t virtio_wl_now_ms(void *vmm)
 {
     return qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
@@ -210,6 +295,7 @@ static const struct wl_vmm_ops virtio_wl_vmm_ops = {
     .watch = virtio_wl_watch,
     .now_ms = virtio_wl_now_ms,
     .set_timer = virtio_wl_set_timer,
+    .connect = virtio_wl_connect,
     .log = virtio_wl_log,
 };
 
@@ -329,6 +415,10 @@ static void virtio_wl_device_realize(DeviceState *dev, Error **errp)
         !virtio_wl_check_fds(&cfg, errp)) {
         return;
     }
+    if (s->connector >= 0 && fcntl(s->connector, F_GETFD) < 0) {
+        error_setg(errp, "virtio-wl: connector=%d is not an open fd", s->connector);
+        return;
+    }
     memory_region_init(&s->shm, OBJECT(s), "virtio-wl-shm", s->shm_size);
     s->maps = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
     s->timer = timer_new_ms(QEMU_CLOCK_REALTIME, virtio_wl_timer_fired, s);
@@ -400,6 +490,7 @@ static Property virtio_wl_properties[] = {
     DEFINE_PROP_UINT32("max-vfds", VirtIOWl, max_vfds, 0),
     DEFINE_PROP_UINT32("max-contexts", VirtIOWl, max_contexts, 0),
     DEFINE_PROP_STRING("alloc-dir", VirtIOWl, alloc_dir),
+    DEFINE_PROP_INT32("connector", VirtIOWl, connector, -1),
     DEFINE_PROP_SIZE("max-mem", VirtIOWl, max_mem, 0),
     DEFINE_PROP_UINT32("max-send", VirtIOWl, max_send, 0),
     DEFINE_PROP_BOOL("memfd-server", VirtIOWl, memfd_server, false),

@@ -38,6 +38,8 @@ struct VirtIOWl {
     uint32_t max_vfds;
     uint32_t max_contexts;
     char *alloc_dir;                /* a size-limited tmpfs directory */
+    int32_t connector;              /* wlvm's connector fd, or -1 */
+    uint32_t connector_seq;
     uint64_t max_mem;
     uint32_t max_send;
     bool memfd_server;

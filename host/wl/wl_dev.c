@@ -342,27 +342,6 @@ cmd_new_alloc(struct wl_dev *dev, const struct virtio_wl_ctrl_vfd_new *req,
 	return respond_new(dev, resp, vfd);
 }
 
-static int
-connect_socket(const char *path)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd;
-
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	/* wl_config_add_socket() took only paths that fit. */
-	memcpy(addr.sun_path, path, strlen(path) + 1);
-	/* Non-blocking: a compositor with a full backlog fails the guest's
-	 * request instead of stalling the VMM. */
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
 
 static uint32_t
 cmd_new_ctx(struct wl_dev *dev, uint32_t id, const char *name,
@@ -387,7 +366,8 @@ cmd_new_ctx(struct wl_dev *dev, uint32_t id, const char *name,
 		return respond_code(resp, VIRTIO_WL_RESP_OUT_OF_MEMORY);
 	}
 	if (sock) {
-		fd = connect_socket(sock->path);
+		fd = dev->ops->connect ? dev->ops->connect(dev->vmm, sock) :
+					 wl_socket_connect(sock->path);
 		if (fd < 0) {
 			wl_log(dev, "cannot connect to %s: %s", sock->path,
 			       strerror(-fd));

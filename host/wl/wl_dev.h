@@ -53,6 +53,11 @@ struct wl_chain {
 	void *token;
 };
 
+struct wl_socket_cfg {
+	char name[WL_SOCKET_NAME_MAX + 1];	/* "" for the unnamed socket */
+	char path[108];				/* sockaddr_un.sun_path */
+};
+
 struct wl_vmm_ops {
 	/*
 	 * Takes the next available chain of @queue.  Returns 1 with *@chain
@@ -105,12 +110,15 @@ struct wl_vmm_ops {
 	void (*set_timer)(void *vmm, int64_t deadline_ms);
 	/* Optional: one line about a guest or host misbehaving. */
 	void (*log)(void *vmm, const char *msg);
+	/*
+	 * Optional: a connected, non-blocking stream socket to @sock, or a
+	 * negative errno; for VMMs whose sockets someone else connects (a
+	 * sandboxed VMM asks its launcher).  Without it the model connects
+	 * to sock->path itself (wl_socket_connect()).  Must not block long.
+	 */
+	int (*connect)(void *vmm, const struct wl_socket_cfg *sock);
 };
 
-struct wl_socket_cfg {
-	char name[WL_SOCKET_NAME_MAX + 1];	/* "" for the unnamed socket */
-	char path[108];				/* sockaddr_un.sun_path */
-};
 
 struct wl_limits {
 	uint32_t max_vfds;
@@ -169,6 +177,13 @@ int wl_config_check(const struct wl_config *cfg, char *err, size_t errlen);
  * the queued ones, its own): the VMM's RLIMIT_NOFILE must leave room.
  */
 uint64_t wl_config_max_fds(const struct wl_config *cfg);
+
+/*
+ * Connects to the Unix stream socket @path without blocking (a listener
+ * with a full backlog fails).  Returns the fd (close-on-exec,
+ * non-blocking) or a negative errno.
+ */
+int wl_socket_connect(const char *path);
 
 /* Returns NULL with errno set on failure.  @cfg is copied. */
 struct wl_dev *wl_dev_create(const struct wl_config *cfg,

@@ -15,12 +15,15 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "wl_connector.h"
+#include "wl_dev.h"
 #include "wlvm.h"
 
 #define KILL_GRACE_MS 1000
@@ -194,6 +197,52 @@ relay(struct stream *s, bool raw)
 		write_all(s->to, out, console_filter(&s->filter, buf, (size_t)n, out));
 }
 
+/*
+ * A connection QEMU asks for: to the path the operator gave for that
+ * name, and nothing else.  Connecting never waits (a full backlog fails).
+ */
+static void
+serve_connector(const struct run_options *opts, int connector_fd)
+{
+	struct wl_connector_request req;
+	struct wl_connector_reply reply = { 0 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { &reply, sizeof(reply) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n = recv(connector_fd, &req, sizeof(req), MSG_DONTWAIT);
+	int i, fd = -ENOENT;
+
+	if (n != sizeof(req))
+		return;
+	req.name[sizeof(req.name) - 1] = '\0';
+	for (i = 0; i < opts->n_sockets; i++)
+		if (!strcmp(opts->sockets[i].name, req.name))
+			fd = wl_socket_connect(opts->sockets[i].path);
+	reply.seq = req.seq;
+	if (fd < 0) {
+		reply.error = -fd;
+	} else {
+		struct cmsghdr *cmsg;
+
+		memset(&control, 0, sizeof(control));
+		mh.msg_control = control.buf;
+		mh.msg_controllen = sizeof(control.buf);
+		cmsg = CMSG_FIRSTHDR(&mh);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	}
+	if (sendmsg(connector_fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+		/* QEMU gone, or not reading: it times out on its side */
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
 int
 run_qemu(const struct argv *argv, const struct run_options *opts)
 {
@@ -201,6 +250,7 @@ run_qemu(const struct argv *argv, const struct run_options *opts)
 	uint8_t in_buf[RELAY_BUF];
 	size_t in_len = 0, in_off = 0;
 	int in_pipe[2], out_pipe[2], err_pipe[2], sig_fd, status = 0, i;
+	int connector_fd = opts->connector_fd;
 	bool stdin_open = true, exited = false, stopping = false;
 	int64_t kill_at = 0;
 	pid_t child, qemu = -1;
@@ -245,12 +295,13 @@ run_qemu(const struct argv *argv, const struct run_options *opts)
 
 	/* Until QEMU is gone and has said all it had to say. */
 	while (!exited || streams[0].fd >= 0 || streams[1].fd >= 0) {
-		struct pollfd pfd[5] = {
+		struct pollfd pfd[6] = {
 			{ .fd = sig_fd, .events = POLLIN },
 			{ .fd = streams[0].fd, .events = POLLIN },
 			{ .fd = streams[1].fd, .events = POLLIN },
 			{ .fd = stdin_open && in_len == 0 ? STDIN_FILENO : -1, .events = POLLIN },
 			{ .fd = in_len && in_pipe[1] >= 0 ? in_pipe[1] : -1, .events = POLLOUT },
+			{ .fd = exited ? -1 : connector_fd, .events = POLLIN },
 		};
 		int timeout = -1;
 
@@ -265,7 +316,7 @@ run_qemu(const struct argv *argv, const struct run_options *opts)
 		}
 		if (exited)
 			timeout = 100;	/* what is left in the pipes, not more */
-		if (poll(pfd, 5, timeout) < 0 && errno != EINTR)
+		if (poll(pfd, 6, timeout) < 0 && errno != EINTR)
 			wlvm_die("poll: %s", strerror(errno));
 		if (exited && !(pfd[1].revents | pfd[2].revents))
 			break;
@@ -286,6 +337,10 @@ run_qemu(const struct argv *argv, const struct run_options *opts)
 		for (i = 0; i < 2; i++)
 			if (streams[i].fd >= 0 && pfd[1 + i].revents)
 				relay(&streams[i], opts->raw_console);
+		if (pfd[5].revents & POLLIN)
+			serve_connector(opts, connector_fd);
+		else if (pfd[5].revents)
+			connector_fd = -1;	/* QEMU hung up: not polled again */
 		if (pfd[3].revents) {
 			ssize_t n = read(STDIN_FILENO, in_buf, sizeof(in_buf));
 

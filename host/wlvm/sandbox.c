@@ -4,8 +4,8 @@
  * bubblewrap: new user, pid, network, IPC, UTS and cgroup namespaces; a
  * filesystem of /usr read-only, a private /dev, /proc and /tmp, and
  * exactly the files it needs bound at their own paths (its binary, the
- * kernel, initrd and disk, the compositor sockets the operator named,
- * /dev/kvm for KVM); a size-limited tmpfs for guest memory; no
+ * kernel, initrd and disk, /dev/kvm for KVM) and no compositor socket at
+ * all: wlvm connects for QEMU, through the connector; a size-limited tmpfs for guest memory; no
  * capabilities, no environment, a new session (no TIOCSTI on the
  * operator's terminal) and a seccomp filter made with libseccomp that
  * refuses non-Unix sockets and the calls that widen a process's reach.
@@ -207,7 +207,6 @@ sandbox_wrap(struct sandbox *sb, const struct argv *cmd, struct argv *out)
 	}
 	bind_each(out, "--ro-bind", &sb->ro_files);
 	bind_each(out, "--bind", &sb->rw_files);
-	bind_each(out, "--bind", &sb->sockets);
 	argv_add(out, "--seccomp");
 	argv_addf(out, "%d", sb->seccomp_fd);
 	if (sb->info_fd >= 0) {

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -769,7 +770,8 @@ find_qemu(const struct options *o)
 
 /* The virtio-wl-pci device and its properties. */
 static void
-device_arg(const struct options *o, uint64_t max_mem, bool sandboxed, struct argv *args)
+device_arg(const struct options *o, uint64_t max_mem, bool sandboxed, int connector,
+	   struct argv *args)
 {
 	char device[8192];
 	int i;
@@ -813,6 +815,10 @@ device_arg(const struct options *o, uint64_t max_mem, bool sandboxed, struct arg
 	/* The sandbox's tmpfs of max-mem bytes holds every allocation. */
 	if (sandboxed)
 		strcat(device, ",alloc-dir=" SANDBOX_ALLOC_DIR);
+	/* QEMU asks wlvm for its connections (run.c serves them). */
+	if (connector >= 0)
+		snprintf(device + strlen(device), sizeof(device) - strlen(device),
+			 ",connector=%d", connector);
 	argv_add(args, "-device");
 	argv_add(args, device);
 }
@@ -848,6 +854,8 @@ main(int argc, char **argv)
 	const char *accel, *kernel, *qemu;
 	struct argv args = { 0 }, full = { 0 };
 	struct run_options run = { .info_fd = -1, .keep_fds = { -1, -1, -1, -1 } };
+	struct connector_socket sockets[MAX_SOCKETS];
+	int connector[2] = { -1, -1 };
 	struct sandbox sb;
 	uint64_t max_mem = DEFAULT_MAX_MEM;
 	char image_kver[256] = "", kernel_kver[256] = "", kernel_path[PATH_MAX];
@@ -1011,7 +1019,9 @@ main(int argc, char **argv)
 	argv_add(&args, cmdline);
 	argv_add(&args, "-device");
 	argv_add(&args, "virtio-rng-pci");
-	device_arg(&o, max_mem, !o.no_sandbox, &args);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, connector) < 0)
+		wlvm_die("socketpair: %s", strerror(errno));
+	device_arg(&o, max_mem, !o.no_sandbox, connector[1], &args);
 	if (o.disk) {
 		char disk_opt[PATH_MAX * 2 + 64];
 
@@ -1029,8 +1039,6 @@ main(int argc, char **argv)
 	if (o.no_sandbox) {
 		full = args;
 	} else {
-		for (i = 0; i < o.n_sockets; i++)
-			check_reachable("--wayland-sock", o.sockets[i].path, 2);
 		if (!o.dry_run || access(kernel, F_OK) == 0)
 			check_reachable("kernel", kernel, 4);
 		if (o.initrd)
@@ -1044,8 +1052,6 @@ main(int argc, char **argv)
 			argv_add(&sb.ro_files, o.initrd);
 		if (o.disk)
 			argv_add(o.disk_writable ? &sb.rw_files : &sb.ro_files, o.disk);
-		for (i = 0; i < o.n_sockets; i++)
-			argv_add(&sb.sockets, o.sockets[i].path);
 		sb.kvm = !strcmp(accel, "kvm");
 		sb.alloc_bytes = max_mem;
 		if (!o.dry_run) {
@@ -1057,6 +1063,7 @@ main(int argc, char **argv)
 		run.info_fd = info[0];
 		run.keep_fds[0] = sb.seccomp_fd;
 		run.keep_fds[1] = info[1];
+		run.keep_fds[2] = connector[1];
 	}
 
 	if (o.dry_run) {
@@ -1066,6 +1073,13 @@ main(int argc, char **argv)
 		return 0;
 	}
 	raise_fd_limit();
+	if (o.no_sandbox)
+		run.keep_fds[0] = connector[1];
+	for (i = 0; i < o.n_sockets; i++)
+		sockets[i] = (struct connector_socket){ o.sockets[i].name, o.sockets[i].path };
+	run.sockets = sockets;
+	run.n_sockets = o.n_sockets;
+	run.connector_fd = connector[0];
 	run.raw_console = o.raw_console;
 	run.pid_file = o.pid_file;
 	return run_qemu(&full, &run);

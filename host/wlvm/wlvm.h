@@ -46,7 +46,6 @@ size_t console_filter(struct console_filter *f, const uint8_t *in, size_t len,
 struct sandbox {
 	struct argv ro_files;	/* bound read-only at their own paths */
 	struct argv rw_files;	/* bound read-write */
-	struct argv sockets;	/* compositor sockets, bound as they are */
 	bool kvm;		/* /dev/kvm */
 	uint64_t alloc_bytes;	/* size of the tmpfs for guest memory; 0: none */
 	int seccomp_fd;		/* set by sandbox_wrap */
@@ -64,11 +63,20 @@ void sandbox_init(struct sandbox *sb);
 void sandbox_wrap(struct sandbox *sb, const struct argv *cmd, struct argv *out);
 
 /* run.c */
+struct connector_socket {
+	const char *name;	/* "" for the unnamed one */
+	const char *path;
+};
+
 struct run_options {
 	bool raw_console;	/* the guest's bytes as they are */
 	int info_fd;		/* read end of bwrap's --info-fd, or -1 */
 	int keep_fds[4];	/* fds the child inherits besides 0-2; -1 ends */
 	const char *pid_file;	/* QEMU's pid goes here once known */
+	/* Our end of the connector (host/wl/wl_connector.h), or -1. */
+	int connector_fd;
+	const struct connector_socket *sockets;
+	int n_sockets;
 };
 
 /*

@@ -9,7 +9,9 @@
  *   probe.agent=SOCKET   ssh-agent
  *   probe.abstract=NAME  an abstract Unix socket on the host
  *   probe.unnamed=SOCKET a compositor socket the operator did not name
- *   probe.named=SOCKET   the one the operator named (must work)
+ *   probe.named=SOCKET   the one the operator named "named": not
+ *                        visible, but the connector (connector=FD in the
+ *                        -device argument) must hand out a connection to it
  *   probe.alloc=BYTES    the size of the guest memory tmpfs
  * Prints "PROBE ok NAME" or "PROBE fail NAME: WHY" per check.  Run
  * unconfined (the test does, to see the checks can fail) it must harm
@@ -92,6 +94,38 @@ connect_unix(const char *path, bool abstract)
 	return err;
 }
 
+static int connector = -1;
+
+/* 0 when wlvm's connector gives a connection to @name, else -errno. */
+static int
+ask_connector(const char *name)
+{
+	struct { uint32_t seq; char name[33]; uint8_t pad[3]; } req = { .seq = 7 };
+	struct { uint32_t seq; int32_t error; } reply;
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { &reply, sizeof(reply) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = control.buf, .msg_controllen = sizeof(control.buf) };
+	struct cmsghdr *c;
+	int fd = -1;
+
+	if (connector < 0)
+		return -EBADF;
+	strncpy(req.name, name, sizeof(req.name) - 1);
+	if (send(connector, &req, sizeof(req), 0) != sizeof(req) ||
+	    recvmsg(connector, &mh, MSG_CMSG_CLOEXEC) != sizeof(reply))
+		return -EPROTO;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_type == SCM_RIGHTS)
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	if (fd >= 0)
+		close(fd);
+	return reply.error ? -reply.error : fd >= 0 ? 0 : -EPROTO;
+}
+
 static void
 must_not_connect(const char *name, const char *key, bool abstract)
 {
@@ -120,8 +154,9 @@ no_socket(const char *name, int domain, int type)
 		close(fd);
 }
 
+/* No fd but stdio and the connector reached the stand-in. */
 static void
-only_stdio_fds(void)
+only_stdio_fds(int keep)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *ent;
@@ -131,7 +166,7 @@ only_stdio_fds(void)
 	while (d && (ent = readdir(d))) {
 		int fd = atoi(ent->d_name);
 
-		if (ent->d_name[0] == '.' || fd <= 2 || fd == dirfd(d))
+		if (ent->d_name[0] == '.' || fd <= 2 || fd == dirfd(d) || fd == keep)
 			continue;
 		ok = false;
 		snprintf(why + strlen(why), sizeof(why) - strlen(why), "fd %d open; ", fd);
@@ -184,6 +219,8 @@ main(int argc, char **argv)
 			snprintf(append, sizeof(append), "%s", argv[i + 1]);
 		else if (!strcmp(argv[i], "-kernel"))
 			kernel = argv[i + 1];
+		else if (!strcmp(argv[i], "-device") && strstr(argv[i + 1], "connector="))
+			connector = atoi(strstr(argv[i + 1], "connector=") + 10);
 	}
 
 	/* What it needs works. */
@@ -192,9 +229,14 @@ main(int argc, char **argv)
 	if (fd >= 0)
 		close(fd);
 	s = param("named");
-	i = s ? connect_unix(s, false) : EINVAL;
-	snprintf(why, sizeof(why), "cannot connect to %s: %s", s ? s : "?", strerror(i));
-	report("reaches_the_named_socket", i == 0, why);
+	i = s ? connect_unix(s, false) : 0;
+	snprintf(why, sizeof(why), "connected to %s by its path", s ? s : "?");
+	report("named_socket_not_visible", s && i != 0, why);
+	i = ask_connector("named");
+	snprintf(why, sizeof(why), "no connection from the connector: %s", strerror(-i));
+	report("connector_reaches_the_named_socket", i == 0, why);
+	i = ask_connector("other");
+	report("connector_refuses_other_names", i == -ENOENT, "an unnamed socket was given");
 
 	/* What it must not. */
 	s = param("home");
@@ -216,7 +258,7 @@ main(int argc, char **argv)
 	no_socket("no_inet6_socket", AF_INET6, SOCK_DGRAM);
 	no_socket("no_netlink_socket", AF_NETLINK, SOCK_RAW);
 	no_socket("no_packet_socket", AF_PACKET, SOCK_RAW);
-	only_stdio_fds();
+	only_stdio_fds(connector);
 	few_processes();
 	no_capabilities();
 	report("no_new_privs", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1,

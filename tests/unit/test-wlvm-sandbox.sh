@@ -76,7 +76,8 @@ if [ $bwrap_ok -eq 1 ]; then
 		7<"$tmp/home/secret" 2>&1)
 	status=$?
 	# Every check the probe has must have reported.
-	for check in reads_its_kernel reaches_the_named_socket cannot_read_home \
+	for check in reads_its_kernel named_socket_not_visible \
+		connector_reaches_the_named_socket connector_refuses_other_names cannot_read_home \
 		empty_environment no_session_bus no_ssh_agent no_abstract_socket \
 		no_unnamed_compositor no_inet_socket no_inet6_socket \
 		no_netlink_socket no_packet_socket only_stdio_fds own_pid_namespace \
