@@ -80,6 +80,11 @@ nest_find_global(struct nest *nest, uint32_t name)
 {
 	struct nest_global *global;
 
+	/* A removed global's name may be the host's again. */
+	wl_list_for_each (global, &nest->globals, link) {
+		if (global->name == name && !global->removed)
+			return global;
+	}
 	wl_list_for_each (global, &nest->globals, link) {
 		if (global->name == name)
 			return global;
@@ -215,16 +220,27 @@ describe_host_error(struct wl_display *display, char *buf, size_t len)
 	}
 }
 
+#define RECONNECT_MS 500
+
+static void watch_teardown(struct nest *nest);
+static bool watch_start(struct nest *nest, bool again);
+
 static void
 host_lost(struct nest *nest, const char *why)
 {
 	struct nest_client *nc;
 
-	if (nest->host_lost)
+	if (nest->host_lost) {
+		/* Lost again while coming back: wait once more. */
+		if (nest->reconnect && nest->watch.display) {
+			watch_teardown(nest);
+			wl_event_source_timer_update(nest->reconnect_timer, RECONNECT_MS);
+		}
 		return;
+	}
 	nest->host_lost = true;
-	nest_log("lost the host compositor (%s); disconnecting every client",
-		 why);
+	nest_log("lost the host compositor (%s); disconnecting every client%s",
+		 why, nest->reconnect ? "; waiting for it to come back" : "");
 	wl_list_for_each (nc, &nest->clients, link) {
 		struct wl_resource *display =
 			wl_client_get_object(nc->client, 1);
@@ -235,8 +251,87 @@ host_lost(struct nest *nest, const char *why)
 				"the host compositor went away");
 		nest_client_doom(nc);
 	}
+	if (nest->reconnect) {
+		watch_teardown(nest);
+		wl_event_source_timer_update(nest->reconnect_timer, RECONNECT_MS);
+		return;
+	}
 	nest->exit_status = 1;
 	nest->quit = true;
+}
+
+/* Forgets the watch connection; the host's globals are marked gone. */
+static void
+watch_teardown(struct nest *nest)
+{
+	struct nest_global *global, *tmp;
+
+	if (nest->watch.source)
+		wl_event_source_remove(nest->watch.source);
+	if (nest->watch.shm)
+		wl_shm_destroy(nest->watch.shm);
+	if (nest->watch.registry)
+		wl_registry_destroy(nest->watch.registry);
+	if (nest->watch.display)
+		wl_display_disconnect(nest->watch.display);
+	nest->watch.source = NULL;
+	nest->watch.shm = NULL;
+	nest->watch.registry = NULL;
+	nest->watch.display = NULL;
+	/*
+	 * Every client is doomed: nothing binds these any more, and the next
+	 * host reuses their names.  Its wl_shm brings its own formats.
+	 */
+	wl_list_for_each_safe (global, tmp, &nest->globals, link) {
+		wl_list_remove(&global->link);
+		free(global);
+	}
+	nest->shm_format_count = 0;
+}
+
+/* The second roundtrip of a reconnection: the host is back. */
+static void
+host_back(void *data, struct wl_callback *callback, uint32_t serial)
+{
+	struct nest *nest = data;
+
+	wl_callback_destroy(callback);
+	nest->host_lost = false;
+	nest_log("the host compositor is back: serving clients again");
+}
+
+static const struct wl_callback_listener host_back_listener = {
+	.done = host_back,
+};
+
+/* Globals are in; one more roundtrip brings what binding wl_shm sent. */
+static void
+globals_back(void *data, struct wl_callback *callback, uint32_t serial)
+{
+	struct nest *nest = data;
+
+	wl_callback_destroy(callback);
+	wl_callback_add_listener(wl_display_sync(nest->watch.display),
+				 &host_back_listener, nest);
+}
+
+static const struct wl_callback_listener globals_back_listener = {
+	.done = globals_back,
+};
+
+static int
+reconnect_tick(void *data)
+{
+	struct nest *nest = data;
+
+	if (!nest->host_lost || nest->watch.display)
+		return 0;
+	if (watch_start(nest, true))
+		wl_callback_add_listener(wl_display_sync(nest->watch.display),
+					 &globals_back_listener, nest);
+	else
+		wl_event_source_timer_update(nest->reconnect_timer, RECONNECT_MS);
+	return 0;
 }
 
 static int
@@ -289,14 +384,16 @@ watch_roundtrip(struct nest *nest)
 	return done;
 }
 
-bool
-nest_host_init(struct nest *nest)
+/* The watch connection and its registry; @again: quiet while retrying. */
+static bool
+watch_start(struct nest *nest, bool again)
 {
 	int fd = nest->channel->connect(nest);
 
 	if (fd < 0) {
-		nest_log("cannot connect to the host compositor '%s' (%s): %s",
-			 nest->host_name, nest->host_path, strerror(errno));
+		if (!again)
+			nest_log("cannot connect to the host compositor '%s' (%s): %s",
+				 nest->host_name, nest->host_path, strerror(errno));
 		return false;
 	}
 	nest->watch.display = wl_display_connect_to_fd(fd);
@@ -310,7 +407,18 @@ nest_host_init(struct nest *nest)
 	nest->watch.source = wl_event_loop_add_fd(
 		nest->loop, wl_display_get_fd(nest->watch.display),
 		WL_EVENT_READABLE, watch_event, nest);
-	if (!nest->watch.source)
+	if (!nest->watch.source) {
+		watch_teardown(nest);
+		return false;
+	}
+	return true;
+}
+
+bool
+nest_host_init(struct nest *nest)
+{
+	nest->reconnect_timer = wl_event_loop_add_timer(nest->loop, reconnect_tick, nest);
+	if (!nest->reconnect_timer || !watch_start(nest, false))
 		return false;
 	/* Globals, then what binding wl_shm brought (its formats). */
 	if (!watch_roundtrip(nest) || !watch_roundtrip(nest)) {
@@ -328,6 +436,10 @@ void
 nest_host_finish(struct nest *nest)
 {
 	struct nest_global *global, *tmp;
+
+	if (nest->reconnect_timer)
+		wl_event_source_remove(nest->reconnect_timer);
+	nest->reconnect_timer = NULL;
 
 	if (nest->watch.source)
 		wl_event_source_remove(nest->watch.source);
@@ -455,8 +567,10 @@ nest_client_host_connect(struct nest_client *nc)
 	struct nest *nest = nc->nest;
 	int fd;
 
-	if (nest->host_lost)
+	if (nest->host_lost) {
+		nest_log("a client came while the host compositor is away: turned away");
 		return false;
+	}
 	fd = nest->channel->connect(nest);
 	if (fd < 0) {
 		nest_log("cannot connect a client to the host compositor: %s",

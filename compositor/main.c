@@ -100,6 +100,11 @@ usage(FILE *out)
 	      "                         the first connection\n"
 	      "      --x-display N      like -X, on display :N\n"
 	      "      --xwayland-path P  the Xwayland binary (default: Xwayland)\n"
+	      "      --reconnect        on losing the host compositor, keep the\n"
+	      "                         sockets and wait for it to come back\n"
+	      "                         (the default with virtwl)\n"
+	      "      --no-reconnect     on losing it, exit 1 (the default\n"
+	      "                         with a socket)\n"
 	      "      --tag TEXT         put TEXT in front of every window title\n"
 	      "                         (Wayland and X11), e.g. \"[work] \"\n"
 	      "      --app-id-prefix TEXT  put TEXT in front of every app id\n"
@@ -144,6 +149,7 @@ struct options {
 	int x_display;
 	const char *tag;
 	const char *app_id_prefix;
+	int reconnect;			/* -1: the mode's default */
 	char **program;
 };
 
@@ -157,6 +163,8 @@ enum {
 	OPT_VIRTWL,
 	OPT_VIRTWL_SOCKET,
 	OPT_TAG,
+	OPT_RECONNECT,
+	OPT_NO_RECONNECT,
 	OPT_APP_ID_PREFIX,
 };
 
@@ -176,6 +184,8 @@ parse_options(int argc, char **argv, struct options *opts)
 		{ "xwayland-path", required_argument, NULL, OPT_XWAYLAND_PATH },
 		{ "list-interfaces", no_argument, NULL, OPT_LIST },
 		{ "tag", required_argument, NULL, OPT_TAG },
+		{ "reconnect", no_argument, NULL, OPT_RECONNECT },
+		{ "no-reconnect", no_argument, NULL, OPT_NO_RECONNECT },
 		{ "app-id-prefix", required_argument, NULL, OPT_APP_ID_PREFIX },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -187,6 +197,7 @@ parse_options(int argc, char **argv, struct options *opts)
 	int c;
 
 	opts->x_display = -1;
+	opts->reconnect = -1;
 	while ((c = getopt_long(argc, argv, "+d:s:vhX", long_options, NULL)) !=
 	       -1) {
 		switch (c) {
@@ -240,6 +251,10 @@ parse_options(int argc, char **argv, struct options *opts)
 			}
 			opts->x11 = true;
 			opts->x_display = (int)n;
+			break;
+		case OPT_RECONNECT:
+		case OPT_NO_RECONNECT:
+			opts->reconnect = c == OPT_RECONNECT ? 1 : 0;
 			break;
 		case OPT_TAG:
 		case OPT_APP_ID_PREFIX:
@@ -431,6 +446,8 @@ main(int argc, char **argv)
 	}
 	nest.shm_mode = opts.shm_mode;
 	nest.title_tag = opts.tag;
+	/* In a VM the host may restart under us; without one, quit by default. */
+	nest.reconnect = opts.reconnect < 0 ? opts.virtwl != NULL : opts.reconnect;
 	nest.app_id_prefix = opts.app_id_prefix;
 	if (opts.virtwl) {
 		nest.host_name = opts.virtwl;

@@ -100,7 +100,9 @@ struct nest {
 	const char *title_tag;		/* --tag: before every toplevel title */
 	const char *app_id_prefix;	/* --app-id-prefix */
 	struct nest_stats stats;
-	bool host_lost;
+	bool host_lost;			/* until the watch connection is back */
+	bool reconnect;			/* on losing the host, wait for it */
+	struct wl_event_source *reconnect_timer;
 	int exit_status;
 	bool quit;
 };

@@ -192,6 +192,9 @@ nest_client_created(struct wl_listener *listener, void *data)
 				   nc, display_destroyed);
 	if (!nest_client_host_connect(nc)) {
 		wl_resource_post_error(display, WL_DISPLAY_ERROR_IMPLEMENTATION,
+				       nest->host_lost && nest->reconnect ?
+				       "the host compositor is away; wlnest waits for it: "
+				       "try again later" :
 				       "wlnest cannot reach the host compositor");
 		nest_client_doom(nc);
 	}
