@@ -20,7 +20,7 @@
 #include "activation.h"
 #include "xwayland.h"
 
-#define WLNEST_VERSION "0.1"
+#include "virtwl_version.h"	/* VIRTWL_VERSION (generated) */
 
 int nest_verbose;
 
@@ -281,7 +281,7 @@ parse_options(int argc, char **argv, struct options *opts)
 			usage(stdout);
 			return 0;
 		case OPT_VERSION:
-			printf("wlnest %s\n", WLNEST_VERSION);
+			printf("wlnest %s\n", VIRTWL_VERSION);
 			return 0;
 		default:
 			usage(stderr);

@@ -10,7 +10,7 @@ WL_MODEL_SRCS := host/wl/wl_dev.c host/wl/wl_config.c host/wl/wl_recv.c \
 # wlvm finds the QEMU built from exactly these sources by their hash.
 WLVM_QEMU_HASH := $(shell host/qemu/build-qemu.sh --hash 2>/dev/null)
 WLVM_CONFIG := $(BUILD)/gen/wlvm_config.h
-WLVM_CONFIG_TEXT := \#define WLVM_QEMU_HASH "$(WLVM_QEMU_HASH)"\n\#define WLVM_SRCDIR "$(CURDIR)"
+WLVM_CONFIG_TEXT := \#define WLVM_QEMU_HASH "$(WLVM_QEMU_HASH)"\n\#define WLVM_SRCDIR "$(CURDIR)"\n\#define WLVM_QEMU_INSTALLED "$(PREFIX)/lib/virtwl/qemu-system-x86_64"
 # Rewritten only when it changes, so wlvm is relinked only then.
 $(shell mkdir -p $(BUILD)/gen; printf '$(WLVM_CONFIG_TEXT)\n' > $(WLVM_CONFIG).tmp; \
 	cmp -s $(WLVM_CONFIG).tmp $(WLVM_CONFIG) && rm -f $(WLVM_CONFIG).tmp || \

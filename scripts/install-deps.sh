@@ -4,7 +4,7 @@
 # Installs every Debian package that building, testing and demonstrating
 # virtwl needs.  Idempotent: when everything is present it does nothing
 # and touches no package state.  Usage: scripts/install-deps.sh [GROUP...]
-# where GROUP is build, test, vm or all (default: all).
+# where GROUP is build, test, vm, deb or all (default: all).
 set -eu
 
 build_pkgs="build-essential pkg-config python3 libwayland-dev wayland-protocols
@@ -24,6 +24,9 @@ xz-utils python3 util-linux fontconfig xfonts-utils weston foot xterm xwayland
 bubblewrap libseccomp-dev linux-image-6.12-amd64 linux-headers-6.12-amd64
 fonts-dejavu-core xfonts-base"
 
+# make deb: Debian's packaging tools, and what its tests install into.
+deb_pkgs="debhelper dh-dkms dkms dpkg-dev fakeroot lintian mmdebstrap"
+
 groups=${*:-all}
 want=""
 for g in $groups; do
@@ -31,8 +34,9 @@ for g in $groups; do
 	build) want="$want $build_pkgs" ;;
 	test) want="$want $build_pkgs $test_pkgs" ;;
 	vm) want="$want $build_pkgs $vm_pkgs" ;;
-	all) want="$want $build_pkgs $test_pkgs $vm_pkgs" ;;
-	*) echo "install-deps: unknown group '$g' (build, test, vm, all)" >&2; exit 2 ;;
+	deb) want="$want $build_pkgs $vm_pkgs $deb_pkgs" ;;
+	all) want="$want $build_pkgs $test_pkgs $vm_pkgs $deb_pkgs" ;;
+	*) echo "install-deps: unknown group '$g' (build, test, vm, deb, all)" >&2; exit 2 ;;
 	esac
 done
 

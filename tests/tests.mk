@@ -72,9 +72,11 @@ $(eval $(call test_tool,regwatch,tests/clients/regwatch.c,wayland-client))
 $(eval $(call test_tool,sandbox-probe,tests/host/sandbox-probe.c,))
 
 # Integration tests: wlnest in front of headless weston and sway.  Each runs
-# twice: against the plain wlnest and (san:) against the ASan+UBSan one.
-INTEGRATION_SCRIPTS := $(sort $(wildcard tests/integration/*.sh))
-TESTS_integration += $(foreach t,$(INTEGRATION_SCRIPTS),$(t) san:$(t))
+# twice: against the plain wlnest and (san:) against the ASan+UBSan one;
+# the packages' test builds its own programs and runs once.
+INTEGRATION_ONCE := tests/integration/packages.sh
+INTEGRATION_SCRIPTS := $(filter-out $(INTEGRATION_ONCE),$(sort $(wildcard tests/integration/*.sh)))
+TESTS_integration += $(foreach t,$(INTEGRATION_SCRIPTS),$(t) san:$(t)) $(INTEGRATION_ONCE)
 
 # Benchmarks (make bench): tests/bench/run.sh runs every BENCHES entry.
 $(eval $(call test_tool,nullhost,tests/bench/nullhost.c $(call proto_c,xdg-shell),wayland-server))

@@ -24,7 +24,8 @@
 #include <unistd.h>
 
 #include "wlvm.h"
-#include "wlvm_config.h"	/* WLVM_QEMU_HASH, WLVM_SRCDIR (generated) */
+#include "virtwl_version.h"	/* VIRTWL_VERSION (generated) */
+#include "wlvm_config.h"	/* WLVM_QEMU_HASH, WLVM_SRCDIR, WLVM_QEMU_INSTALLED */
 
 /* The x86 kernel's COMMAND_LINE_SIZE. */
 #define KERNEL_CMDLINE_MAX 2048
@@ -122,7 +123,8 @@ usage(FILE *out)
 "                           once sent to the compositor (default 1G)\n"
 "      --accel auto|kvm|tcg auto takes KVM only where it works (default auto)\n"
 "      --append ARGS        more kernel command-line arguments\n"
-"      --qemu FILE          the QEMU to run (default: our cached build)\n"
+"      --qemu FILE          the QEMU to run (default: our cached build,\n"
+"                           else the one installed with wlvm)\n"
 "      --no-sandbox         run QEMU unconfined: no bubblewrap, no seccomp\n"
 "      --raw-console        pass the guest's console output on unfiltered\n"
 "                           (escape sequences included)\n"
@@ -132,6 +134,7 @@ usage(FILE *out)
 "                           \"NAME.\" before their app ids\n"
 "  -n, --dry-run            print the QEMU command line instead of running it\n"
 "  -h, --help               this text\n"
+"      --version            print wlvm's version and exit\n"
 "\n"
 "QEMU runs confined (bubblewrap, seccomp): it sees the files and sockets\n"
 "named here and nothing else of the host.  The guest's serial console is on\n"
@@ -142,6 +145,9 @@ usage(FILE *out)
 "Environment: VIRTWL_QEMU (QEMU binary), VIRTWL_CACHE (cache directory).\n",
 	      out);
 }
+
+/* Long options without a short letter. */
+enum { OPT_VERSION = 256 };
 
 static const char *
 cache_dir(void)
@@ -753,7 +759,12 @@ find_qemu(const struct options *o)
 	}
 	snprintf(path, sizeof(path), "%s/qemu/bin-%s/qemu-system-x86_64",
 		 cache_dir(), WLVM_QEMU_HASH);
-	if (access(path, X_OK) == 0 || o->dry_run)
+	if (access(path, X_OK) == 0)
+		return path;
+	/* make install's (or the virtwl-host package's) */
+	if (access(WLVM_QEMU_INSTALLED, X_OK) == 0)
+		return WLVM_QEMU_INSTALLED;
+	if (o->dry_run)
 		return path;
 	snprintf(script, sizeof(script), "%s/host/qemu/build-qemu.sh", WLVM_SRCDIR);
 	if (access(script, X_OK) < 0)
@@ -847,6 +858,7 @@ main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'E' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct options o = { .mem = "512M", .accel = "auto" };
@@ -883,6 +895,7 @@ main(int argc, char **argv)
 		case 'E': o.name = optarg; break;
 		case 'n': o.dry_run = true; break;
 		case 'h': usage(stdout); return 0;
+		case OPT_VERSION: printf("wlvm %s\n", VIRTWL_VERSION); return 0;
 		default:
 			usage(stderr);
 			return 2;

@@ -5,7 +5,9 @@
 # the licence its place calls for: the driver GPL-2.0-only (its uapi
 # headers dual GPL-2.0-only WITH Linux-syscall-note OR MIT, as Linux's
 # are), host/qemu/ GPL-2.0-or-later (compiled into QEMU), the rest MIT.
-# Documents (*.md) and LICENSE itself are prose and exempt.
+# Documents (*.md) and LICENSE itself are prose and exempt, and so are
+# debian/copyright (the licences themselves, machine-readable) and
+# debian/source/format (one word, no room for comments).
 set -u
 . "$VIRTWL_TOP/tests/lib.sh"
 cd "$VIRTWL_TOP" || exit 1
@@ -29,7 +31,7 @@ expected() {
 n=0
 bad=""
 for f in $files; do
-	case $f in *.md | LICENSE) continue ;; esac
+	case $f in *.md | LICENSE | debian/copyright | debian/source/format) continue ;; esac
 	[ -f "$f" ] || continue
 	n=$((n + 1))
 	want=$(expected "$f")
