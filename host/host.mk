@@ -22,6 +22,11 @@ $(eval $(call c_program,wlvm,$(WLVM_SRCS),libseccomp))
 $(wlvm_OBJS) $(wlvm_SAN_OBJS): PKG_CFLAGS += -Ihost/wl
 INSTALL_BIN += $(BUILD)/wlvm
 
+# mktuntap: a TAP device handed to the program it runs as an open fd.
+$(eval $(call c_program,mktuntap,host/mktuntap/mktuntap.c,))
+INSTALL_BIN += $(BUILD)/mktuntap
+TESTS_unit += tests/unit/test-mktuntap.sh
+
 .PHONY: qemu
 qemu:
 	host/qemu/build-qemu.sh

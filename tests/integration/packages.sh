@@ -79,7 +79,7 @@ has() {
 }
 src_dir=/usr/src/virtio_wl-$version
 if has "$host_deb" /usr/bin/wlvm /usr/lib/virtwl/qemu-system-x86_64 \
-	/usr/share/man/man1/wlvm.1.gz &&
+	/usr/share/man/man1/wlvm.1.gz /usr/bin/mktuntap /usr/share/man/man1/mktuntap.1.gz &&
 	has "$guest_deb" /usr/bin/wlnest /usr/lib/systemd/user/wlnest.socket \
 		/usr/lib/systemd/user/wlnest.service /usr/lib/systemd/user/wlnest-x11.socket \
 		/usr/lib/environment.d/60-wlnest.conf /usr/share/man/man1/wlnest.1.gz &&
@@ -87,9 +87,9 @@ if has "$host_deb" /usr/bin/wlvm /usr/lib/virtwl/qemu-system-x86_64 \
 		"$src_dir/include/uapi/linux/virtio_wl.h" /usr/share/man/man4/virtio_wl.4.gz &&
 	! dpkg-deb -c "$host_deb" | grep -q '/usr/src/' &&
 	! dpkg-deb -c "$guest_deb" | grep -q '/usr/src/'; then
-	tap_ok "each package holds its part: host (wlvm, QEMU), guest (wlnest, units), dkms (driver source)"
+	tap_ok "each package holds its part: host (wlvm, QEMU, mktuntap), guest (wlnest, units), dkms (driver source)"
 else
-	tap_fail "each package holds its part: host (wlvm, QEMU), guest (wlnest, units), dkms (driver source)"
+	tap_fail "each package holds its part: host (wlvm, QEMU, mktuntap), guest (wlnest, units), dkms (driver source)"
 fi
 
 # ---- installed into a fresh Debian 12 root ----

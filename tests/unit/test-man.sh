@@ -23,7 +23,7 @@ for m in man/*.[1-9]; do
 		tap_fail "$m renders without warnings: $out"
 	fi
 done
-for p in wlvm wlnest; do
+for p in wlvm wlnest mktuntap; do
 	missing=""
 	for o in $("$VIRTWL_BUILD/$p" --help 2>&1 | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
 		# roff writes the dashes of options as \-
