@@ -14,6 +14,8 @@
 #   virtwl.x11=0        no X11 (wlnest without -X)
 #   wlvm.name=NAME      the VM's name (wlvm --name): windows show "[NAME] "
 #                       before their titles and "NAME." before app ids
+#   virtwl.net=dhcp     (wlvm --net) eth0 configured by DHCP, or
+#   virtwl.net=ADDR/PREFIX[,GATEWAY]   with that address (--guest-ip)
 # Lines for scripts watching the console start with "virtwl:".
 export PATH=/usr/local/bin:/usr/bin:/usr/sbin
 export HOME=/root LANG=C.UTF-8 XDG_RUNTIME_DIR=/run/user/0
@@ -33,6 +35,7 @@ keep=0
 x11=1
 socket=
 name=
+net=
 for a in $(cat /proc/cmdline); do
 	case $a in
 	wlvm.cmd=*) cmd=$(echo "${a#wlvm.cmd=}" | base64 -d) ;;
@@ -40,8 +43,34 @@ for a in $(cat /proc/cmdline); do
 	virtwl.x11=0) x11=0 ;;
 	virtwl.socket=*) socket=${a#*=} ;;
 	wlvm.name=*) name=${a#*=} ;;
+	virtwl.net=*) net=${a#*=} ;;
 	esac
 done
+
+# The network wlvm --net gave (none without it): eth0, by DHCP or as told.
+if [ -n "$net" ]; then
+	i=0
+	while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	if [ ! -e /sys/class/net/eth0 ]; then
+		echo "virtwl: network: no eth0 (virtio_net not loaded?)"
+	elif [ "$net" = dhcp ]; then
+		ip link set eth0 up
+		udhcpc -i eth0 -s /usr/lib/virtwl/udhcpc -q -n -t 5 -T 1 >/run/udhcpc.log 2>&1 ||
+			echo "virtwl: network: no DHCP lease on eth0"
+		grep '^virtwl:' /run/udhcpc.log
+	else
+		addr=${net%%,*}
+		gw=
+		case $net in *,*) gw=${net#*,} ;; esac
+		ip link set eth0 up
+		ip addr add "$addr" dev eth0
+		[ -n "$gw" ] && ip route add default via "$gw" dev eth0
+		echo "virtwl: network: eth0 $addr${gw:+ via $gw}"
+	fi
+fi
 
 up() { cut -d' ' -f1 /proc/uptime; }
 

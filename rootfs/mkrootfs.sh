@@ -105,7 +105,7 @@ stat_key() { stat -L -c '%n %s %Y' "$@" 2>/dev/null || true; }
 	echo "kver=$kver apps=${apps[*]:-} resolve_only=$resolve_only"
 	# contents only: the key must not depend on how paths are spelled
 	cat "$0" "$self_dir"/init-initramfs.sh "$self_dir"/init-guest.sh \
-		"$self_dir"/mkinitramfs.sh | sha256sum
+		"$self_dir"/udhcpc-guest.sh "$self_dir"/mkinitramfs.sh | sha256sum
 	for p in "${programs[@]}" ${wl_ko:+"$wl_ko"}; do
 		echo "program $(basename "${p#*:}") $(sha256sum <"${p%%:*}")"
 	done
@@ -515,6 +515,7 @@ else
 	EOF
 	mkdir -p "$root/usr/lib/virtwl"
 	install -m 755 "$self_dir/init-guest.sh" "$root/usr/lib/virtwl/init"
+	install -m 755 "$self_dir/udhcpc-guest.sh" "$root/usr/lib/virtwl/udhcpc"
 	printf '%s\n' "${apps[@]}" >"$root/etc/virtwl-apps"
 	ln -sf ../proc/self/mounts "$root/etc/mtab"
 	echo "$kver" >"$root/etc/virtwl-kernel"
@@ -540,7 +541,7 @@ cp "$work/manifest.txt" "$out/manifest.txt"
 # ---- 6. the initramfs ----
 step "initramfs: modules for $kver${wl_ko:+, $(basename "$wl_ko")}"
 "$self_dir/mkinitramfs.sh" -o "$out/initramfs.cpio.gz" -k "$kver" \
-	-m virtio_pci,virtio_blk,virtio_rng,squashfs,overlay ${wl_ko:+-m "$wl_ko"} \
+	-m virtio_pci,virtio_blk,virtio_rng,virtio_net,squashfs,overlay ${wl_ko:+-m "$wl_ko"} \
 	-i "$self_dir/init-initramfs.sh"
 echo "$input_key" >"$out/.input-key"
 # how this image was made, to make it again (tests check the cache with it)

@@ -21,7 +21,7 @@ vm_pkgs="linux-image-amd64 linux-headers-amd64 qemu-system-x86 seabios
 qemu-system-data busybox-static cpio squashfs-tools e2fsprogs kmod
 libglib2.0-dev libfdt-dev libpixman-1-dev meson ninja-build dpkg-dev zlib1g-dev
 xz-utils python3 util-linux fontconfig xfonts-utils weston foot xterm xwayland
-bubblewrap libseccomp-dev linux-image-6.12-amd64 linux-headers-6.12-amd64
+bubblewrap libseccomp-dev libslirp-dev linux-image-6.12-amd64 linux-headers-6.12-amd64
 fonts-dejavu-core xfonts-base"
 
 # make deb: Debian's packaging tools, and what its tests install into.

@@ -173,7 +173,8 @@ done
 
 devs=$src/configs/devices/x86_64-softmmu/wl.mak
 printf '%s\n' '# virtwl: the devices wlvm uses' CONFIG_I440FX=y CONFIG_VIRTIO_PCI=y \
-	CONFIG_VIRTIO_BLK=y CONFIG_VIRTIO_RNG=y CONFIG_VIRTIO_WL=y >"$devs.new"
+	CONFIG_VIRTIO_BLK=y CONFIG_VIRTIO_RNG=y CONFIG_VIRTIO_WL=y \
+	CONFIG_VIRTIO_NET=y >"$devs.new"
 if cmp -s "$devs.new" "$devs"; then rm "$devs.new"; else mv "$devs.new" "$devs"; fi
 
 # Copy our sources in, touching only files that changed so that ninja
@@ -191,10 +192,11 @@ done
 put "$top/driver/include/uapi/linux/virtio_wl.h" "$vio/wl/linux/virtio_wl.h"
 
 build=$src/build
-# seccomp: wlvm runs QEMU with -sandbox on (libseccomp-dev).
+# seccomp: wlvm runs QEMU with -sandbox on (libseccomp-dev); slirp: wlvm
+# --net user (libslirp-dev).
 configure_args="--target-list=x86_64-softmmu --disable-docs \
 --without-default-features --without-default-devices \
---with-devices-x86_64=wl --enable-tcg --enable-kvm --enable-seccomp \
+--with-devices-x86_64=wl --enable-tcg --enable-kvm --enable-seccomp --enable-slirp \
 --disable-werror --with-git-submodules=ignore"
 if [ ! -e "$build/build.ninja" ] ||
    [ "$(cat "$build/.virtwl-configure" 2>/dev/null)" != "$configure_args" ]; then

@@ -9,7 +9,9 @@
  * capabilities, no environment, a new session (no TIOCSTI on the
  * operator's terminal) and a seccomp filter made with libseccomp that
  * refuses non-Unix sockets and the calls that widen a process's reach.
- * QEMU adds its own filter on top (-sandbox).
+ * QEMU adds its own filter on top (-sandbox).  With wlvm --net user, QEMU
+ * stays in the host's network namespace and may open IP sockets (slirp
+ * needs them); --net tap keeps the namespace, QEMU only gets the device.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -65,11 +67,36 @@ deny(scmp_filter_ctx ctx, int err, const char *name, unsigned int n_args,
 }
 
 /* The filter as BPF in a memfd, for bwrap --seccomp. */
+/*
+ * Sockets of any family but Unix fail; with @inet, IPv4 and IPv6 too
+ * (QEMU's user-mode network), never netlink, packet or the rest.
+ * One comparison per rule: libseccomp joins a rule's comparisons with AND.
+ */
 static int
-seccomp_filter_fd(void)
+deny_socket_families(scmp_filter_ctx ctx, const char *call, bool inet)
+{
+	struct scmp_arg_cmp cmp;
+	int ret, fam;
+
+	if (!inet) {
+		cmp = SCMP_A0(SCMP_CMP_NE, AF_UNIX);
+		return deny(ctx, EAFNOSUPPORT, call, 1, &cmp);
+	}
+	cmp = SCMP_A0(SCMP_CMP_GT, AF_INET6);
+	ret = deny(ctx, EAFNOSUPPORT, call, 1, &cmp);
+	for (fam = 0; fam < AF_INET6 && !ret; fam++) {
+		if (fam == AF_UNIX || fam == AF_INET)
+			continue;
+		cmp = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fam);
+		ret = deny(ctx, EAFNOSUPPORT, call, 1, &cmp);
+	}
+	return ret;
+}
+
+static int
+seccomp_filter_fd(bool inet)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	struct scmp_arg_cmp not_unix = SCMP_A0(SCMP_CMP_NE, AF_UNIX);
 	struct scmp_arg_cmp tiocsti = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI);
 	struct scmp_arg_cmp new_user = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER,
 					       CLONE_NEWUSER);
@@ -81,11 +108,11 @@ seccomp_filter_fd(void)
 	for (i = 0; i < sizeof(denied_calls) / sizeof(denied_calls[0]) && !ret; i++)
 		ret = deny(ctx, strcmp(denied_calls[i], "clone3") ? EPERM : ENOSYS,
 			   denied_calls[i], 0, NULL);
-	/* Unix sockets only: the compositor; no network, netlink or raw. */
+	/* Unix sockets only (the compositor), IP with the user-mode network. */
 	if (!ret)
-		ret = deny(ctx, EAFNOSUPPORT, "socket", 1, &not_unix);
+		ret = deny_socket_families(ctx, "socket", inet);
 	if (!ret)
-		ret = deny(ctx, EAFNOSUPPORT, "socketpair", 1, &not_unix);
+		ret = deny_socket_families(ctx, "socketpair", false);
 	if (!ret)
 		ret = deny(ctx, EPERM, "ioctl", 1, &tiocsti);
 	if (!ret)
@@ -161,12 +188,19 @@ sandbox_wrap(struct sandbox *sb, const struct argv *cmd, struct argv *out)
 	if (!bwrap)
 		wlvm_die("bwrap not found: install bubblewrap (apt-get install bubblewrap), "
 			 "or run QEMU unconfined with --no-sandbox");
-	sb->seccomp_fd = seccomp_filter_fd();
+	sb->seccomp_fd = seccomp_filter_fd(sb->share_net);
 	if (sb->seccomp_fd < 0)
 		wlvm_die("cannot make the seccomp filter: %s", strerror(-sb->seccomp_fd));
 
 	argv_add(out, bwrap);
 	argv_add(out, "--unshare-all");
+	if (sb->share_net) {
+		/* slirp's DNS forwarder reads the host's resolver */
+		argv_add(out, "--share-net");
+		argv_add(out, "--ro-bind-try");
+		argv_add(out, "/etc/resolv.conf");
+		argv_add(out, "/etc/resolv.conf");
+	}
 	argv_add(out, "--die-with-parent");
 	argv_add(out, "--new-session");
 	argv_add(out, "--as-pid-1");

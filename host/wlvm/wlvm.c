@@ -52,6 +52,8 @@ struct options {
 	const char *max_mem;
 	const char *pid_file;
 	const char *name;
+	const char *net;
+	const char *guest_ip;
 	struct socket_arg sockets[MAX_SOCKETS];
 	int n_sockets;
 	bool have_unnamed;
@@ -129,6 +131,14 @@ usage(FILE *out)
 "      --raw-console        pass the guest's console output on unfiltered\n"
 "                           (escape sequences included)\n"
 "      --pid-file FILE      write QEMU's pid to FILE once it runs\n"
+"      --net user|tap[=IFNAME]\n"
+"                           give the guest a network device (default: none).\n"
+"                           user: QEMU's user-mode network, which reaches\n"
+"                           what you can (the host is 10.0.2.2); tap: a TAP\n"
+"                           device (default name tapN) made by mktuntap,\n"
+"                           which needs CAP_NET_ADMIN; QEMU never has it\n"
+"      --guest-ip ADDR/PREFIX[,GATEWAY]\n"
+"                           the guest's IPv4 address (default: DHCP)\n"
 "      --name NAME          the VM's name (A-Z a-z 0-9 . _ -): the guest's\n"
 "                           windows show \"[NAME] \" before their titles and\n"
 "                           \"NAME.\" before their app ids\n"
@@ -856,6 +866,8 @@ main(int argc, char **argv)
 		{ "raw-console", no_argument, NULL, 'R' },
 		{ "pid-file", required_argument, NULL, 'P' },
 		{ "name", required_argument, NULL, 'E' },
+		{ "net", required_argument, NULL, 'T' },
+		{ "guest-ip", required_argument, NULL, 'G' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -866,12 +878,14 @@ main(int argc, char **argv)
 	const char *accel, *kernel, *qemu;
 	struct argv args = { 0 }, full = { 0 };
 	struct run_options run = { .info_fd = -1, .keep_fds = { -1, -1, -1, -1 } };
+	struct net_options net;
+	struct argv boxed = { 0 };
 	struct connector_socket sockets[MAX_SOCKETS];
 	int connector[2] = { -1, -1 };
 	struct sandbox sb;
 	uint64_t max_mem = DEFAULT_MAX_MEM;
 	char image_kver[256] = "", kernel_kver[256] = "", kernel_path[PATH_MAX];
-	int c, i, info[2] = { -1, -1 };
+	int c, i, info[2] = { -1, -1 }, tap_fd;
 
 	while ((c = getopt_long(argc, argv, "+k:i:d:m:nh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -893,6 +907,8 @@ main(int argc, char **argv)
 		case 'R': o.raw_console = true; break;
 		case 'P': o.pid_file = optarg; break;
 		case 'E': o.name = optarg; break;
+		case 'T': o.net = optarg; break;
+		case 'G': o.guest_ip = optarg; break;
 		case 'n': o.dry_run = true; break;
 		case 'h': usage(stdout); return 0;
 		case OPT_VERSION: printf("wlvm %s\n", VIRTWL_VERSION); return 0;
@@ -904,6 +920,7 @@ main(int argc, char **argv)
 	o.guest_argv = argv + optind;
 	o.guest_argc = argc - optind;
 
+	net_parse(&net, o.net, o.guest_ip);
 	parse_size("--mem", o.mem);
 	if (o.max_mem)
 		max_mem = parse_size("--max-mem", o.max_mem);
@@ -988,6 +1005,7 @@ main(int argc, char **argv)
 		free(sh);
 		free(b64);
 	}
+	net_cmdline(&net, cmdline, sizeof(cmdline));
 	if (strlen(cmdline) >= KERNEL_CMDLINE_MAX)
 		wlvm_die("kernel command line is %zu bytes; the kernel takes %d",
 			 strlen(cmdline), KERNEL_CMDLINE_MAX - 1);
@@ -1035,6 +1053,17 @@ main(int argc, char **argv)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, connector) < 0)
 		wlvm_die("socketpair: %s", strerror(errno));
 	device_arg(&o, max_mem, !o.no_sandbox, connector[1], &args);
+	/*
+	 * mktuntap puts the TAP device on a number no fd the child keeps has:
+	 * held here by /dev/null (close-on-exec) until mktuntap replaces it.
+	 */
+	tap_fd = -1;
+	if (net.mode == NET_TAP) {
+		tap_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (tap_fd < 0)
+			wlvm_die("/dev/null: %s", strerror(errno));
+	}
+	net_qemu_args(&net, tap_fd, &args);
 	if (o.disk) {
 		char disk_opt[PATH_MAX * 2 + 64];
 
@@ -1050,7 +1079,7 @@ main(int argc, char **argv)
 	}
 
 	if (o.no_sandbox) {
-		full = args;
+		boxed = args;
 	} else {
 		if (!o.dry_run || access(kernel, F_OK) == 0)
 			check_reachable("kernel", kernel, 4);
@@ -1066,19 +1095,21 @@ main(int argc, char **argv)
 		if (o.disk)
 			argv_add(o.disk_writable ? &sb.rw_files : &sb.ro_files, o.disk);
 		sb.kvm = !strcmp(accel, "kvm");
+		sb.share_net = net.mode == NET_USER;
 		sb.alloc_bytes = max_mem;
 		if (!o.dry_run) {
 			if (pipe2(info, O_CLOEXEC) < 0)
 				wlvm_die("pipe: %s", strerror(errno));
 			sb.info_fd = info[1];
 		}
-		sandbox_wrap(&sb, &args, &full);
+		sandbox_wrap(&sb, &args, &boxed);
 		run.info_fd = info[0];
 		run.keep_fds[0] = sb.seccomp_fd;
 		run.keep_fds[1] = info[1];
 		run.keep_fds[2] = connector[1];
 	}
 
+	net_wrap(&net, tap_fd, &boxed, &full);
 	if (o.dry_run) {
 		for (i = 0; i < full.n; i++)
 			printf("%s%s", i ? " " : "", full.v[i]);

@@ -42,11 +42,29 @@ void console_filter_init(struct console_filter *f);
 size_t console_filter(struct console_filter *f, const uint8_t *in, size_t len,
 		      uint8_t *out);
 
+/* net.c */
+struct net_options {
+	enum { NET_NONE, NET_USER, NET_TAP } mode;
+	const char *ifname;	/* tap=IFNAME; NULL: the kernel's tapN */
+	const char *guest_ip;	/* ADDR/PREFIX[,GW]; NULL: DHCP */
+};
+
+/* Checks --net and --guest-ip; dies with the reason when they are wrong. */
+void net_parse(struct net_options *n, const char *net, const char *guest_ip);
+/* Appends virtwl.net=... for the guest's init to @cmdline. */
+void net_cmdline(const struct net_options *n, char *cmdline, size_t len);
+/* QEMU's -netdev and -device; @tap_fd: where mktuntap puts the device. */
+void net_qemu_args(const struct net_options *n, int tap_fd, struct argv *args);
+/* With --net tap, mktuntap in front of @cmd; else @cmd as it is. */
+void net_wrap(const struct net_options *n, int tap_fd, const struct argv *cmd,
+	      struct argv *out);
+
 /* sandbox.c */
 struct sandbox {
 	struct argv ro_files;	/* bound read-only at their own paths */
 	struct argv rw_files;	/* bound read-write */
 	bool kvm;		/* /dev/kvm */
+	bool share_net;		/* the host's network (QEMU's user-mode network) */
 	uint64_t alloc_bytes;	/* size of the tmpfs for guest memory; 0: none */
 	int seccomp_fd;		/* set by sandbox_wrap */
 	int info_fd;		/* write end for bwrap's --info-fd */

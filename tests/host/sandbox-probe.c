@@ -207,6 +207,8 @@ no_capabilities(void)
 	report("no_capabilities", ok, "CapEff is not 0");
 }
 
+static bool user_net;	/* -netdev user: wlvm --net user */
+
 int
 main(int argc, char **argv)
 {
@@ -221,6 +223,8 @@ main(int argc, char **argv)
 			kernel = argv[i + 1];
 		else if (!strcmp(argv[i], "-device") && strstr(argv[i + 1], "connector="))
 			connector = atoi(strstr(argv[i + 1], "connector=") + 10);
+		else if (!strcmp(argv[i], "-netdev") && !strncmp(argv[i + 1], "user,", 5))
+			user_net = true;
 	}
 
 	/* What it needs works. */
@@ -254,8 +258,16 @@ main(int argc, char **argv)
 	must_not_connect("no_ssh_agent", "agent", false);
 	must_not_connect("no_abstract_socket", "abstract", true);
 	must_not_connect("no_unnamed_compositor", "unnamed", false);
-	no_socket("no_inet_socket", AF_INET, SOCK_STREAM);
-	no_socket("no_inet6_socket", AF_INET6, SOCK_DGRAM);
+	if (user_net) {
+		/* wlvm --net user: slirp's IP sockets, in the host's network */
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		report("user_net_inet_socket", fd >= 0, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	} else {
+		no_socket("no_inet_socket", AF_INET, SOCK_STREAM);
+		no_socket("no_inet6_socket", AF_INET6, SOCK_DGRAM);
+	}
 	no_socket("no_netlink_socket", AF_NETLINK, SOCK_RAW);
 	no_socket("no_packet_socket", AF_PACKET, SOCK_RAW);
 	only_stdio_fds(connector);

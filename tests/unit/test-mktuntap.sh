@@ -4,7 +4,8 @@
 # mktuntap, plain and with ASan+UBSan, in a network namespace of its own:
 # the device it makes is there while the program it runs holds the fd,
 # on the fd number asked for, named in $TUNTAP_NAME, up with --up, a TUN
-# device with --tun; the program runs without capabilities; the device
+# device with --tun; the program runs without CAP_NET_ADMIN (without any
+# capability when a user holding only that one ran mktuntap); the device
 # is gone once the program exits; clear errors for bad arguments and
 # without CAP_NET_ADMIN.
 set -u
@@ -62,7 +63,7 @@ for v in plain san; do
 			echo name=\$TUNTAP_NAME
 			echo fd=\$(readlink /proc/self/fd/5)
 			ip -o link show vwt0
-			grep ^CapEff: /proc/self/status
+			grep ^Cap /proc/self/status
 			grep ^NoNewPrivs: /proc/self/status'
 		echo status=\$?
 		ip -o link show vwt0 >/dev/null 2>&1 && echo after=there || echo after=gone
@@ -74,11 +75,33 @@ for v in plain san; do
 		tap_fail "$v: the program runs with the TAP device on fd 5, named in \$TUNTAP_NAME, up"
 		sed 's/^/# /' "$T/run"
 	fi
-	if grep -q '^CapEff:[[:space:]]*0*$' "$T/run" && grep -q '^NoNewPrivs:[[:space:]]*1' "$T/run"; then
-		tap_ok "$v: the program runs without capabilities (and cannot gain any)"
+	# CAP_NET_ADMIN is bit 12: gone from the effective and bounding sets
+	eff=$(sed -n 's/^CapEff:[[:space:]]*//p' "$T/run")
+	bnd=$(sed -n 's/^CapBnd:[[:space:]]*//p' "$T/run")
+	if [ -n "$eff" ] && [ -n "$bnd" ] && [ $((0x$eff & 0x1000)) -eq 0 ] && [ $((0x$bnd & 0x1000)) -eq 0 ] &&
+		grep -q '^NoNewPrivs:[[:space:]]*1' "$T/run"; then
+		tap_ok "$v: run by root, the program has no CAP_NET_ADMIN and cannot get it back"
 	else
-		tap_fail "$v: the program runs without capabilities (and cannot gain any)"
+		tap_fail "$v: run by root, the program has no CAP_NET_ADMIN and cannot get it back"
 		grep -E 'Cap|NoNew' "$T/run" | sed 's/^/# /'
+	fi
+	# An ordinary user with the capability (as setcap on the file gives
+	# it): the program holds none at all.
+	if setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+net_admin \
+		--ambient-caps=+net_admin true 2>/dev/null; then
+		unshare -n setpriv --reuid=65534 --regid=65534 --clear-groups \
+			--inh-caps=+net_admin --ambient-caps=+net_admin \
+			"$m" -i vwt2 3 -- sh -c 'echo name=$TUNTAP_NAME; grep -E "^Cap(Prm|Eff|Inh|Amb):" /proc/self/status' \
+			>"$T/user" 2>&1
+		if grep -qx 'name=vwt2' "$T/user" &&
+			[ "$(grep -c ':[[:space:]]*0000000000000000$' "$T/user")" -eq 4 ]; then
+			tap_ok "$v: run by a user holding only CAP_NET_ADMIN, it makes the device and the program holds no capability"
+		else
+			tap_fail "$v: run by a user holding only CAP_NET_ADMIN, it makes the device and the program holds no capability"
+			sed 's/^/# /' "$T/user"
+		fi
+	else
+		tap_skip "$v: run by a user holding only CAP_NET_ADMIN" "setpriv cannot set ambient capabilities here"
 	fi
 	if grep -qx 'status=0' "$T/run" && grep -qx 'after=gone' "$T/run"; then
 		tap_ok "$v: once the program exits the device is gone"

@@ -96,6 +96,22 @@ if [ $bwrap_ok -eq 1 ]; then
 		tap_fail "sandbox: wlvm status $status"
 		printf '%s\n' "$out" | sed 's/^/# /' | tail -n 20
 	fi
+	# --net user: IP sockets (slirp's), nothing else of the network.
+	out=$(HOME=$tmp/home XDG_RUNTIME_DIR=$tmp/run WAYLAND_DISPLAY=wayland-none \
+		"$wlvm" --qemu "$probe" -k "$kernel" --max-mem 64M --net user \
+		--wayland-sock "named=$tmp/run/wayland-named" \
+		--append "probe.home=$tmp/home/secret probe.named=$tmp/run/wayland-named" 2>&1)
+	bad=""
+	for check in user_net_inet_socket no_netlink_socket no_packet_socket \
+		cannot_read_home no_capabilities no_new_privs no_mount; do
+		printf '%s\n' "$out" | grep -q "^PROBE ok $check\b" || bad="$bad $check"
+	done
+	if [ -z "$bad" ]; then
+		tap_ok "sandbox --net user: IP sockets, but no netlink or packet socket, home, capabilities or mount"
+	else
+		tap_fail "sandbox --net user: failed:$bad"
+		printf '%s\n' "$out" | grep '^PROBE fail' | sed 's/^/# /'
+	fi
 	# The same probe without the sandbox finds the holes: the test sees them.
 	out=$(HOME=$tmp/home "$wlvm" --no-sandbox --qemu "$probe" -k "$kernel" \
 		--wayland-sock "named=$tmp/run/wayland-named" \

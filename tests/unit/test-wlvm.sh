@@ -53,6 +53,22 @@ expect "the VM's name reaches the guest and QEMU" 0 "wlvm.name=vm-1.x .*\|-name 
 	-n -k "$kernel" --name vm-1.x
 expect "missing default compositor socket is a note" 0 "no compositor socket at $tmp/none" -- \
 	-n -k "$kernel"
+expect "bad --net" 2 "expected user, tap or tap=IFNAME" -- -n -k "$kernel" --net wifi
+expect "bad TAP name" 2 "is not an interface name" -- -n -k "$kernel" --net tap=a/b
+expect "--guest-ip without --net" 2 "needs --net" -- -n -k "$kernel" --guest-ip 10.0.0.2/24
+expect "bad --guest-ip" 2 "expected ADDRESS/PREFIX" -- -n -k "$kernel" --net user --guest-ip 10.0.0.300/24
+expect "no --net: no network device" 0 "-device virtio-rng-pci" -- -n -k "$kernel"
+if "$wlvm" -n -k "$kernel" 2>&1 | grep -q 'netdev\|virtio-net\|virtwl.net\|share-net'; then
+	tap_fail "without --net, no network in the QEMU command line"
+else
+	tap_ok "without --net, no network in the QEMU command line"
+fi
+expect "--net user: slirp, virtio-net, the host's network namespace, DHCP in the guest" 0 \
+	"--share-net.*virtwl.net=dhcp.*-netdev user,id=net0 -device virtio-net-pci,netdev=net0,romfile=,mac=52:54:00:" -- \
+	-n -k "$kernel" --net user
+expect "--net tap=vm0: mktuntap in front, QEMU takes its fd, the guest's address" 0 \
+	"mktuntap -i vm0 --vnet-hdr --up \([0-9]*\) -- .*virtwl.net=10.0.3.2/24,10.0.3.1 .*-netdev tap,id=net0,fd=\1 " -- \
+	-n -k "$kernel" --net tap=vm0 --guest-ip 10.0.3.2/24,10.0.3.1
 long=$(head -c 3000 /dev/zero | tr '\0' x)
 expect "guest command too long" 2 "too long\|kernel takes" -- -n -k "$kernel" -- echo "$long"
 
