@@ -704,8 +704,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cfg.limits.dev_queue_bytes = 8192;
 		cfg.limits.max_queued_fds = 8;
 	}
-	if (conf & 128)
+	if (conf & 128) {
+		/*
+		 * Allocations become files under /tmp: small ones, since a disk
+		 * that discards on close can take seconds over many MiB.
+		 */
 		snprintf(cfg.alloc_dir, sizeof(cfg.alloc_dir), "%s", alloc_dir);
+		if (cfg.limits.max_mapped_bytes > (1u << 20))
+			cfg.limits.max_mapped_bytes = 1u << 20;
+	}
 	if (fake_vm_init(&vm, &cfg, conf & 16 ? 8 : conf2 & 8 ? 256 : 64) < 0)
 		abort();
 	max_vfds = cfg.limits.max_vfds;

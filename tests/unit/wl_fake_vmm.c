@@ -337,9 +337,23 @@ fake_in_msg(struct fake_vm *vm, void *buf, size_t cap)
 {
 	uint32_t head, len;
 
+	uint64_t addr;
+	size_t n;
+
 	if (!fake_used(vm, WL_QUEUE_IN, &head, &len) || head >= 256)
 		return -1;
-	memcpy(buf, vm->mem + vm->in_addr[head], len < cap ? len : cap);
+	/*
+	 * Callers may post over descriptors the device still holds (as a
+	 * hostile driver may): the element may be an older chain than the
+	 * one in_addr remembers, and longer.  Copy only what is memory.
+	 */
+	addr = vm->in_addr[head];
+	n = len < cap ? len : cap;
+	if (addr >= FAKE_MEM_SIZE)
+		n = 0;
+	else if (n > FAKE_MEM_SIZE - addr)
+		n = FAKE_MEM_SIZE - addr;
+	memcpy(buf, vm->mem + addr, n);
 	return (int)len;
 }
 
