@@ -143,9 +143,13 @@ watch_global(void *data, struct wl_registry *registry, uint32_t name,
 
 	if (!info || !nest_interface_offerable(info))
 		return;
-	/* Requests whose fds cannot cross are not offered. */
+	/*
+	 * Requests whose fds cannot cross are not offered: dma-bufs, and the
+	 * fences of explicit synchronization, which applies to them only.
+	 */
 	if (!nest->channel->passes_dmabuf &&
-	    strcmp(interface, "zwp_linux_dmabuf_v1") == 0)
+	    (strcmp(interface, "zwp_linux_dmabuf_v1") == 0 ||
+	     strcmp(interface, "zwp_linux_explicit_synchronization_v1") == 0))
 		return;
 	global = calloc(1, sizeof(*global));
 	if (!global)

@@ -9,27 +9,30 @@
 WL_DATADIR := $(shell $(PKG_CONFIG) --variable=pkgdatadir wayland-scanner 2>/dev/null)
 WP_DATADIR := $(shell $(PKG_CONFIG) --variable=pkgdatadir wayland-protocols 2>/dev/null)
 
-# Any XML here whose messages carry no fds is forwarded without new code.
-NEST_XML := $(WL_DATADIR)/wayland.xml $(addprefix $(WP_DATADIR)/, \
-	stable/xdg-shell/xdg-shell.xml \
-	stable/viewporter/viewporter.xml \
-	stable/presentation-time/presentation-time.xml \
-	unstable/primary-selection/primary-selection-unstable-v1.xml \
-	unstable/xdg-decoration/xdg-decoration-unstable-v1.xml \
-	unstable/xdg-output/xdg-output-unstable-v1.xml \
-	staging/fractional-scale/fractional-scale-v1.xml \
-	unstable/relative-pointer/relative-pointer-unstable-v1.xml \
-	unstable/pointer-constraints/pointer-constraints-unstable-v1.xml \
-	unstable/pointer-gestures/pointer-gestures-unstable-v1.xml \
-	unstable/text-input/text-input-unstable-v3.xml \
-	unstable/idle-inhibit/idle-inhibit-unstable-v1.xml \
-	unstable/keyboard-shortcuts-inhibit/keyboard-shortcuts-inhibit-unstable-v1.xml \
-	unstable/tablet/tablet-unstable-v2.xml \
-	unstable/input-timestamps/input-timestamps-unstable-v1.xml \
-	staging/xdg-activation/xdg-activation-v1.xml \
-	staging/single-pixel-buffer/single-pixel-buffer-v1.xml \
-	staging/content-type/content-type-v1.xml \
-	unstable/linux-dmabuf/linux-dmabuf-unstable-v1.xml)
+# Every protocol of Debian's wayland-protocols package is forwarded, and
+# from plasma-wayland-protocols KDE's server-side decorations and text-input
+# v2: the forwarder needs no code per protocol (fds are passed on; the few
+# that need more have hooks: linux-dmabuf).  Left out, as powers over the
+# host session a guest must not have, or as the host's own business:
+#   ext-session-lock      a guest would lock (or unlock) the host's screen
+#   drm-lease             leases of the host's display hardware (DRM fds)
+#   xwayland-shell        for the host compositor's own Xwayland only
+#   fullscreen-shell      a kiosk shell protocol for the host's session
+#   input-method v1       the host's input method process's protocol
+#   xdg-shell unstable v5 superseded and never implemented by hosts
+PLASMA_DATADIR := /usr/share/plasma-wayland-protocols
+NEST_XML_LEFT_OUT := \
+	staging/ext-session-lock/ext-session-lock-v1.xml \
+	staging/drm-lease/drm-lease-v1.xml \
+	staging/xwayland-shell/xwayland-shell-v1.xml \
+	unstable/fullscreen-shell/fullscreen-shell-unstable-v1.xml \
+	unstable/input-method/input-method-unstable-v1.xml \
+	unstable/xdg-shell/xdg-shell-unstable-v5.xml
+NEST_XML := $(WL_DATADIR)/wayland.xml \
+	$(filter-out $(addprefix $(WP_DATADIR)/,$(NEST_XML_LEFT_OUT)), \
+		$(sort $(wildcard $(WP_DATADIR)/stable/*/*.xml $(WP_DATADIR)/staging/*/*.xml \
+			$(WP_DATADIR)/unstable/*/*.xml))) \
+	$(addprefix $(PLASMA_DATADIR)/,server-decoration.xml text-input-unstable-v2.xml)
 
 # Used by wlnest itself (not forwarded) and by test programs.
 TEST_XML := $(addprefix $(WP_DATADIR)/, \
@@ -53,7 +56,7 @@ $(foreach x,$(NEST_XML) $(TEST_XML),$(eval $(call protocol_rules,$(x))))
 NEST_PROTOCOL_C := $(foreach x,$(NEST_XML),$(BUILD)/gen/$(call xml_name,$(x))-protocol.c)
 PROTOCOL_HEADERS := $(foreach x,$(NEST_XML) $(TEST_XML),$(BUILD)/gen/$(call xml_name,$(x))-client-protocol.h $(BUILD)/gen/$(call xml_name,$(x))-server-protocol.h)
 
-$(BUILD)/gen/nest-tables.c: protocols/gen-tables.py $(NEST_XML)
+$(BUILD)/gen/nest-tables.c: protocols/gen-tables.py protocols/protocols.mk $(NEST_XML)
 	@mkdir -p $(@D)
 	$(PYTHON) protocols/gen-tables.py -o $@ $(NEST_XML)
 

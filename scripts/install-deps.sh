@@ -11,7 +11,8 @@ build_pkgs="build-essential pkg-config python3 libwayland-dev wayland-protocols
 libxkbcommon-dev libpixman-1-dev libdrm-dev libcmocka-dev libpng-dev
 libxcb1-dev libxcb-composite0-dev libxcb-xfixes0-dev libxcb-render0-dev
 libxcb-shape0-dev libxcb-icccm4-dev libxcb-ewmh-dev libxcb-res0-dev
-libweston-10-dev clang libclang-rt-14-dev llvm libseccomp-dev libsystemd-dev"
+libweston-10-dev clang libclang-rt-14-dev llvm libseccomp-dev libsystemd-dev
+plasma-wayland-protocols"
 
 test_pkgs="weston sway swaybg grim wayland-utils foot xwayland xterm x11-apps
 x11-utils x11-xserver-utils xclip xdotool wtype wl-clipboard waypipe
