@@ -17,7 +17,7 @@ $(shell mkdir -p $(BUILD)/gen; printf '$(WLVM_CONFIG_TEXT)\n' > $(WLVM_CONFIG).t
 	mv $(WLVM_CONFIG).tmp $(WLVM_CONFIG))
 
 WLVM_SRCS := host/wlvm/wlvm.c host/wlvm/argv.c host/wlvm/console.c \
-	host/wlvm/run.c host/wlvm/sandbox.c host/wlvm/net.c host/wl/wl_socket.c
+	host/wlvm/run.c host/wlvm/sandbox.c host/wlvm/net.c host/wlvm/home.c host/wl/wl_socket.c
 $(eval $(call c_program,wlvm,$(WLVM_SRCS),libseccomp))
 $(wlvm_OBJS) $(wlvm_SAN_OBJS): PKG_CFLAGS += -Ihost/wl
 INSTALL_BIN += $(BUILD)/wlvm

@@ -14,6 +14,8 @@
 #   virtwl.x11=0        no X11 (wlnest without -X)
 #   wlvm.name=NAME      the VM's name (wlvm --name): windows show "[NAME] "
 #                       before their titles and "NAME." before app ids
+#   virtwl.home=1       (wlvm --home) mount the disk with the serial
+#                       virtwl-home (ext4) on $HOME
 #   virtwl.net=dhcp     (wlvm --net) eth0 configured by DHCP, or
 #   virtwl.net=ADDR/PREFIX[,GATEWAY]   with that address (--guest-ip)
 # Lines for scripts watching the console start with "virtwl:".
@@ -36,6 +38,7 @@ x11=1
 socket=
 name=
 net=
+home=0
 for a in $(cat /proc/cmdline); do
 	case $a in
 	wlvm.cmd=*) cmd=$(echo "${a#wlvm.cmd=}" | base64 -d) ;;
@@ -44,8 +47,25 @@ for a in $(cat /proc/cmdline); do
 	virtwl.socket=*) socket=${a#*=} ;;
 	wlvm.name=*) name=${a#*=} ;;
 	virtwl.net=*) net=${a#*=} ;;
+	virtwl.home=1) home=1 ;;
 	esac
 done
+
+# The persistent home wlvm --home attached: the disk whose serial says so.
+if [ "$home" = 1 ]; then
+	dev=
+	for s in /sys/block/vd*/serial; do
+		[ "$(cat "$s" 2>/dev/null)" = virtwl-home ] && dev=/dev/$(basename "$(dirname "$s")")
+	done
+	mkdir -p "$HOME"
+	if [ -z "$dev" ]; then
+		echo "virtwl: home: no disk with the serial virtwl-home"
+	elif mount -t ext4 -o nosuid,nodev "$dev" "$HOME"; then
+		echo "virtwl: home: $dev on $HOME"
+	else
+		echo "virtwl: home: cannot mount $dev on $HOME"
+	fi
+fi
 
 # The network wlvm --net gave (none without it): eth0, by DHCP or as told.
 if [ -n "$net" ]; then
@@ -128,5 +148,7 @@ case $st in
 	tail -n 20 /run/wlnest.log | sed 's/^/virtwl: wlnest: /'
 	;;
 esac
+# A clean file system for the next boot.
+[ "$home" = 1 ] && sync && umount "$HOME" 2>/dev/null
 echo "virtwl: powering off at $(up) s"
 poweroff -f

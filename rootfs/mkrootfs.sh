@@ -541,7 +541,7 @@ cp "$work/manifest.txt" "$out/manifest.txt"
 # ---- 6. the initramfs ----
 step "initramfs: modules for $kver${wl_ko:+, $(basename "$wl_ko")}"
 "$self_dir/mkinitramfs.sh" -o "$out/initramfs.cpio.gz" -k "$kver" \
-	-m virtio_pci,virtio_blk,virtio_rng,virtio_net,squashfs,overlay ${wl_ko:+-m "$wl_ko"} \
+	-m virtio_pci,virtio_blk,virtio_rng,virtio_net,squashfs,overlay,crc32c_generic,ext4 ${wl_ko:+-m "$wl_ko"} \
 	-i "$self_dir/init-initramfs.sh"
 echo "$input_key" >"$out/.input-key"
 # how this image was made, to make it again (tests check the cache with it)

@@ -36,6 +36,6 @@ vm-apps-image: $(BUILD)/wlnest $(DRIVER_KO) $(VM_APPS_TOOLS)
 
 # (tests/tests.mk starts CHECK_PROGRAMS afresh after this file is read)
 check-programs: vm-apps-image
-TESTS_vm += tests/vm/test-apps.sh tests/vm/test-net.sh
+TESTS_vm += tests/vm/test-apps.sh tests/vm/test-net.sh tests/vm/test-home.sh
 BENCHES += tests/bench/vm-frames.sh
 TESTS_unit += tests/unit/test-mkrootfs.sh

@@ -44,6 +44,7 @@ struct options {
 	const char *disk;
 	bool disk_writable;
 	const char *mem;
+	const char *cpus;
 	const char *accel;
 	const char *append;
 	const char *qemu;
@@ -54,6 +55,8 @@ struct options {
 	const char *name;
 	const char *net;
 	const char *guest_ip;
+	const char *home;
+	const char *home_size;
 	struct socket_arg sockets[MAX_SOCKETS];
 	int n_sockets;
 	bool have_unnamed;
@@ -109,7 +112,12 @@ usage(FILE *out)
 "  -d, --disk FILE          raw disk image, attached read-only as virtio-blk\n"
 "                           (/dev/vda); VMs may share one image\n"
 "      --disk-writable      let the guest write to the disk image\n"
+"      --home FILE          a persistent home: an ext4 image, made on first\n"
+"                           use from /etc/skel, mounted on the guest's home\n"
+"      --home-size SIZE     its size when it is made (default 1G, sparse)\n"
 "  -m, --mem SIZE           guest memory, e.g. 512M or 1G (default 512M)\n"
+"      --cpus N             virtual CPUs (default 1; TCG runs one host thread\n"
+"                           each)\n"
 "      --wayland-sock [NAME=]PATH\n"
 "                           a compositor socket the guest may connect to;\n"
 "                           without NAME the unnamed one (default:\n"
@@ -867,6 +875,9 @@ main(int argc, char **argv)
 		{ "pid-file", required_argument, NULL, 'P' },
 		{ "name", required_argument, NULL, 'E' },
 		{ "net", required_argument, NULL, 'T' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "home", required_argument, NULL, 'H' },
+		{ "home-size", required_argument, NULL, 'Z' },
 		{ "guest-ip", required_argument, NULL, 'G' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
@@ -886,6 +897,7 @@ main(int argc, char **argv)
 	uint64_t max_mem = DEFAULT_MAX_MEM;
 	char image_kver[256] = "", kernel_kver[256] = "", kernel_path[PATH_MAX];
 	int c, i, info[2] = { -1, -1 }, tap_fd;
+	uint64_t home_size;
 
 	while ((c = getopt_long(argc, argv, "+k:i:d:m:nh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -908,6 +920,9 @@ main(int argc, char **argv)
 		case 'P': o.pid_file = optarg; break;
 		case 'E': o.name = optarg; break;
 		case 'T': o.net = optarg; break;
+		case 'c': o.cpus = optarg; break;
+		case 'H': o.home = optarg; break;
+		case 'Z': o.home_size = optarg; break;
 		case 'G': o.guest_ip = optarg; break;
 		case 'n': o.dry_run = true; break;
 		case 'h': usage(stdout); return 0;
@@ -922,6 +937,13 @@ main(int argc, char **argv)
 
 	net_parse(&net, o.net, o.guest_ip);
 	parse_size("--mem", o.mem);
+	if (o.home_size && !o.home)
+		wlvm_die("--home-size needs --home");
+	home_size = parse_size("--home-size", o.home_size ? o.home_size : "1G");
+	if (home_size < (16u << 20))
+		wlvm_die("--home-size %s: at least 16M", o.home_size);
+	if (o.cpus && parse_count("--cpus", o.cpus) > 64)
+		wlvm_die("--cpus %s: at most 64", o.cpus);
 	if (o.max_mem)
 		max_mem = parse_size("--max-mem", o.max_mem);
 	if (o.max_vfds)
@@ -987,6 +1009,11 @@ main(int argc, char **argv)
 		o.initrd = absolute("initrd", o.initrd);
 	if (o.disk)
 		o.disk = absolute("disk", o.disk);
+	if (o.home) {
+		home_prepare(o.home, home_size, o.dry_run);
+		if (!o.dry_run)
+			o.home = absolute("home", o.home);
+	}
 	qemu = find_qemu(&o);
 	if (!o.dry_run || access(qemu, F_OK) == 0)
 		qemu = absolute("QEMU", qemu);
@@ -1006,6 +1033,8 @@ main(int argc, char **argv)
 		free(b64);
 	}
 	net_cmdline(&net, cmdline, sizeof(cmdline));
+	if (o.home && strlen(cmdline) + 16 < sizeof(cmdline))
+		strcat(cmdline, " virtwl.home=1");
 	if (strlen(cmdline) >= KERNEL_CMDLINE_MAX)
 		wlvm_die("kernel command line is %zu bytes; the kernel takes %d",
 			 strlen(cmdline), KERNEL_CMDLINE_MAX - 1);
@@ -1040,6 +1069,11 @@ main(int argc, char **argv)
 	}
 	argv_add(&args, "-m");
 	argv_add(&args, o.mem);
+	if (o.cpus) {
+		/* Under TCG each vCPU is a host thread (MTTCG, QEMU's default for x86). */
+		argv_add(&args, "-smp");
+		argv_add(&args, o.cpus);
+	}
 	argv_add(&args, "-kernel");
 	argv_add(&args, kernel);
 	if (o.initrd) {
@@ -1077,6 +1111,17 @@ main(int argc, char **argv)
 		argv_add(&args, "-device");
 		argv_add(&args, "virtio-blk-pci,drive=disk0");
 	}
+	if (o.home) {
+		char home_opt[PATH_MAX * 2 + 64];
+
+		snprintf(home_opt, sizeof(home_opt), "file=");
+		put_escaped(home_opt, sizeof(home_opt), o.home);
+		strcat(home_opt, ",if=none,id=home,format=raw");
+		argv_add(&args, "-drive");
+		argv_add(&args, home_opt);
+		argv_add(&args, "-device");
+		argv_add(&args, "virtio-blk-pci,drive=home,serial=virtwl-home");
+	}
 
 	if (o.no_sandbox) {
 		boxed = args;
@@ -1087,6 +1132,8 @@ main(int argc, char **argv)
 			check_reachable("initrd", o.initrd, 4);
 		if (o.disk)
 			check_reachable("disk", o.disk, o.disk_writable ? 6 : 4);
+		if (o.home && !o.dry_run)
+			check_reachable("home", o.home, 6);
 		sandbox_init(&sb);
 		argv_add(&sb.ro_files, qemu);
 		argv_add(&sb.ro_files, kernel);
@@ -1094,6 +1141,8 @@ main(int argc, char **argv)
 			argv_add(&sb.ro_files, o.initrd);
 		if (o.disk)
 			argv_add(o.disk_writable ? &sb.rw_files : &sb.ro_files, o.disk);
+		if (o.home)
+			argv_add(&sb.rw_files, o.home);
 		sb.kvm = !strcmp(accel, "kvm");
 		sb.share_net = net.mode == NET_USER;
 		sb.alloc_bytes = max_mem;

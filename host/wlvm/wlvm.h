@@ -59,6 +59,13 @@ void net_qemu_args(const struct net_options *n, int tap_fd, struct argv *args);
 void net_wrap(const struct net_options *n, int tap_fd, const struct argv *cmd,
 	      struct argv *out);
 
+/* home.c */
+/*
+ * --home: an existing image is checked; a missing one is made (@size bytes,
+ * ext4 from /etc/skel) unless @dry_run.  Returns true when it is new.
+ */
+bool home_prepare(const char *path, uint64_t size, bool dry_run);
+
 /* sandbox.c */
 struct sandbox {
 	struct argv ro_files;	/* bound read-only at their own paths */

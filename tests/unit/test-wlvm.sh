@@ -53,6 +53,20 @@ expect "the VM's name reaches the guest and QEMU" 0 "wlvm.name=vm-1.x .*\|-name 
 	-n -k "$kernel" --name vm-1.x
 expect "missing default compositor socket is a note" 0 "no compositor socket at $tmp/none" -- \
 	-n -k "$kernel"
+expect "--home-size without --home" 2 "needs --home" -- -n -k "$kernel" --home-size 1G
+expect "too small a home" 2 "at least 16M" -- -n -k "$kernel" --home "$tmp/h.img" --home-size 1M
+expect "a home that is a directory" 2 "not a regular file" -- -n -k "$kernel" --home "$tmp"
+expect "--home: a writable disk with the serial virtwl-home, virtwl.home=1" 0 \
+	"virtwl.home=1.*-drive file=$tmp/h.img,if=none,id=home,format=raw -device virtio-blk-pci,drive=home,serial=virtwl-home" -- \
+	-n -k "$kernel" --home "$tmp/h.img"
+if [ ! -e "$tmp/h.img" ]; then
+	tap_ok "--dry-run makes no home image"
+else
+	tap_fail "--dry-run makes no home image"
+fi
+expect "bad --cpus" 2 "expected a positive number" -- -n -k "$kernel" --cpus 0
+expect "too many --cpus" 2 "at most 64" -- -n -k "$kernel" --cpus 65
+expect "--cpus 2: an SMP guest" 0 " -smp 2 " -- -n -k "$kernel" --cpus 2
 expect "bad --net" 2 "expected user, tap or tap=IFNAME" -- -n -k "$kernel" --net wifi
 expect "bad TAP name" 2 "is not an interface name" -- -n -k "$kernel" --net tap=a/b
 expect "--guest-ip without --net" 2 "needs --net" -- -n -k "$kernel" --guest-ip 10.0.0.2/24

@@ -3,7 +3,8 @@
 #
 # The guest's network, off unless asked (wlvm --net), booting the test
 # image three times under TCG:
-#   - without --net the guest has no interface but lo;
+#   - without --net the guest has no interface but lo (this boot has two
+#     vCPUs, wlvm --cpus 2, and the guest sees both);
 #   - --net user: the guest gets its address by DHCP from QEMU's user-mode
 #     network and fetches a file from an HTTP server on the host's
 #     loopback (10.0.2.2 in the guest), byte-exact;
@@ -56,13 +57,19 @@ fetch() {
 		[ "$(echo "$AVM_OUT" | tail -n 1 | cut -d' ' -f1)" = "$sum" ]
 }
 
-# ---- no --net ----
-if avm_boot --accel tcg --append quiet; then
+# ---- no --net (and an SMP guest) ----
+if avm_boot --accel tcg --append quiet --cpus 2; then
 	g 'ls /sys/class/net'
 	if [ "$(echo "$AVM_OUT" | tr -d ' \n')" = lo ]; then
 		tap_ok "without --net the guest has no interface but lo"
 	else
 		tap_fail "without --net the guest has no interface but lo (has: $AVM_OUT)"
+	fi
+	g 'grep -c ^processor /proc/cpuinfo'
+	if [ "$AVM_OUT" = 2 ]; then
+		tap_ok "wlvm --cpus 2: the guest has 2 CPUs"
+	else
+		tap_fail "wlvm --cpus 2: the guest has 2 CPUs (has: $AVM_OUT)"
 	fi
 else
 	tap_fail "without --net the guest boots"

@@ -1,0 +1,71 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# wlvm --home: the first boot makes the home image (ext4 from /etc/skel,
+# the size asked for, sparse) and the guest's init mounts it on $HOME; a
+# file written there is there after a reboot, while the root image stays
+# read-only (what is written elsewhere is gone).
+set -u
+. "$VIRTWL_TOP/tests/lib.sh"
+. "$VIRTWL_TOP/tests/host/lib.sh"
+. "$VIRTWL_TOP/tests/vm/apps-lib.sh"
+host_init
+
+if ! why=$(avm_check); then
+	tap_skip "the guest's persistent home" "$why"
+	tap_done
+	exit 0
+fi
+if ! command -v mke2fs >/dev/null && [ ! -x /usr/sbin/mke2fs ]; then
+	tap_skip "the guest's persistent home" "mke2fs is not installed (e2fsprogs)"
+	tap_done
+	exit 0
+fi
+
+home=$T/home.img
+token=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+if avm_boot --accel tcg --append quiet --home "$home" --home-size 64M; then
+	if [ -f "$home" ] && [ "$(stat -c %s "$home")" -eq $((64 << 20)) ] &&
+		[ "$(($(stat -c %b "$home") * $(stat -c %B "$home")))" -lt $((32 << 20)) ] &&
+		grep -q 'made the home image' "$AVM_LOG"; then
+		tap_ok "the first boot makes the home image: 64 MiB, sparse"
+	else
+		tap_fail "the first boot makes the home image: 64 MiB, sparse"
+		ls -ls "$home" 2>&1 | sed 's/^/# /'
+	fi
+	if g 'grep " /root ext4 " /proc/mounts && ls -a /root' &&
+		echo "$AVM_OUT" | grep -q '^/dev/vd[a-z] /root ext4 ' &&
+		echo "$AVM_OUT" | grep -qx '.profile'; then
+		tap_ok "the guest mounts it on \$HOME, with /etc/skel's files"
+	else
+		tap_fail "the guest mounts it on \$HOME, with /etc/skel's files"
+		printf '%s\n' "$AVM_OUT" | sed 's/^/#   /'
+	fi
+	g "echo $token >/root/kept && mkdir -p /root/.config/app && echo set >/root/.config/app/rc && echo $token >/etc/not-kept && sync"
+else
+	tap_fail "the guest boots with --home"
+fi
+avm_poweroff
+if avm_boot --accel tcg --append quiet --home "$home"; then
+	if g 'cat /root/kept /root/.config/app/rc' &&
+		[ "$(echo "$AVM_OUT" | tr '\n' ' ')" = "$token set " ]; then
+		tap_ok "after a reboot the files written in the home are there"
+	else
+		tap_fail "after a reboot the files written in the home are there (got: $AVM_OUT)"
+	fi
+	if ! g 'test -e /etc/not-kept'; then
+		tap_ok "what was written outside the home is gone (the root stays read-only)"
+	else
+		tap_fail "what was written outside the home is gone"
+	fi
+else
+	tap_fail "the guest boots again with the same home"
+fi
+avm_poweroff
+if [ "$AVM_STATUS" -eq 0 ] && e2fsck -fn "$home" >"$LOGDIR/e2fsck.log" 2>&1; then
+	tap_ok "powered off, the home's file system is clean (e2fsck)"
+else
+	tap_fail "powered off, the home's file system is clean (e2fsck; wlvm status $AVM_STATUS)"
+	tail -n 5 "$LOGDIR/e2fsck.log" | sed 's/^/# /'
+fi
+tap_done
