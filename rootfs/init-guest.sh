@@ -18,17 +18,37 @@
 #                       virtwl-home (ext4) on $HOME
 #   virtwl.net=dhcp     (wlvm --net) eth0 configured by DHCP, or
 #   virtwl.net=ADDR/PREFIX[,GATEWAY]   with that address (--guest-ip)
+# wlnest, Xwayland and the command run as the session's user (uid 1000,
+# HOME /home/user, XDG_RUNTIME_DIR /run/user/1000), never as root, with
+# no capabilities and no_new_privs; root is left to init and the shell on
+# the serial console.
 # Lines for scripts watching the console start with "virtwl:".
 export PATH=/usr/local/bin:/usr/bin:/usr/sbin
-export HOME=/root LANG=C.UTF-8 XDG_RUNTIME_DIR=/run/user/0
-export WAYLAND_DISPLAY=wayland-0 TERM=linux
+user_id=1000
+export HOME=/home/user LANG=C.UTF-8 XDG_RUNTIME_DIR=/run/user/$user_id
+export WAYLAND_DISPLAY=wayland-0 TERM=linux USER=user LOGNAME=user
 exec </dev/console >/dev/console 2>&1
 
 mount -t tmpfs -o mode=755 tmpfs /run
-mkdir -p /dev/pts /dev/shm "$XDG_RUNTIME_DIR"
+mkdir -p /dev/pts /dev/shm "$XDG_RUNTIME_DIR" /tmp/.X11-unix "$HOME"
+chown $user_id:$user_id "$XDG_RUNTIME_DIR" "$HOME"
 chmod 700 "$XDG_RUNTIME_DIR"
+chmod 1777 /tmp/.X11-unix
 mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+# the display device belongs to the session, as a seat's devices do
+if [ -e /dev/wl0 ]; then
+	chown $user_id:$user_id /dev/wl0
+	chmod 600 /dev/wl0
+fi
+
+# as_user PROGRAM ARGS...: runs it as the session's user, without any
+# capability and unable to regain one (util-linux's setpriv, by its
+# path: busybox's shell would run its own, smaller applet)
+as_user() {
+	/usr/bin/setpriv --reuid=$user_id --regid=$user_id --init-groups \
+		--inh-caps=-all --bounding-set=-all --no-new-privs -- "$@"
+}
 hostname -F /etc/hostname
 ip link set lo up 2>/dev/null
 
@@ -57,10 +77,14 @@ if [ "$home" = 1 ]; then
 	for s in /sys/block/vd*/serial; do
 		[ "$(cat "$s" 2>/dev/null)" = virtwl-home ] && dev=/dev/$(basename "$(dirname "$s")")
 	done
-	mkdir -p "$HOME"
 	if [ -z "$dev" ]; then
 		echo "virtwl: home: no disk with the serial virtwl-home"
 	elif mount -t ext4 -o nosuid,nodev "$dev" "$HOME"; then
+		# made on the host from /etc/skel, owned by root: the user's
+		# from its first boot on
+		if [ "$(stat -c %u "$HOME")" != $user_id ]; then
+			chown -R $user_id:$user_id "$HOME"
+		fi
 		echo "virtwl: home: $dev on $HOME"
 	else
 		echo "virtwl: home: cannot mount $dev on $HOME"
@@ -104,7 +128,8 @@ fi
 if [ ! -e /dev/wl0 ]; then
 	echo "virtwl: no /dev/wl0 (virtio_wl not loaded, or no virtio-wl-pci device)"
 fi
-wlnest "$@" >/run/wlnest.log 2>&1 &
+: >/run/wlnest.log
+as_user wlnest "$@" >>/run/wlnest.log 2>&1 &
 wlnest_pid=$!
 i=0
 while [ ! -S "$XDG_RUNTIME_DIR/$WAYLAND_DISPLAY" ] && kill -0 $wlnest_pid 2>/dev/null &&
@@ -125,7 +150,7 @@ shell() {
 }
 
 if [ -n "$cmd" ]; then
-	(eval "$cmd")
+	as_user sh -c "$cmd"
 	echo "virtwl: command exited with status $? at $(up) s"
 	[ $keep = 1 ] && shell
 else

@@ -197,6 +197,12 @@ if xw=$(PATH=$search_path command -v Xwayland); then
 else
 	bad+=("Xwayland is not installed (scripts/install-deps.sh installs xwayland)")
 fi
+# Always: setpriv (util-linux), with which init drops to the session's user.
+if sp=$(PATH=$search_path command -v setpriv); then
+	add_program "$sp"
+else
+	bad+=("setpriv is not installed (it comes with util-linux)")
+fi
 if [ ${#bad[@]} -gt 0 ]; then
 	for b in "${bad[@]}"; do echo "mkrootfs: error: $b" >&2; done
 	exit 1
@@ -497,11 +503,15 @@ else
 	done
 
 	# The system files a program may look for.
+	# The session's user (uid 1000) runs wlnest, Xwayland and the apps;
+	# root is left to init and the serial console.
 	cat >"$root/etc/passwd" <<-'EOF'
 	root:x:0:0:root:/root:/bin/sh
+	user:x:1000:1000:virtwl session:/home/user:/bin/sh
 	nobody:x:65534:65534:nobody:/nonexistent:/bin/false
 	EOF
-	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+	printf 'root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n' >"$root/etc/group"
+	mkdir -p "$root/home/user"
 	printf 'passwd: files\ngroup: files\nhosts: files\n' >"$root/etc/nsswitch.conf"
 	printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n' >"$root/etc/hosts"
 	echo virtwl-guest >"$root/etc/hostname"
@@ -509,9 +519,16 @@ else
 	: >"$root/etc/fstab"
 	cat >"$root/etc/profile" <<-'EOF'
 	export PATH=/usr/local/bin:/usr/bin:/usr/sbin
-	export HOME=/root LANG=C.UTF-8 XDG_RUNTIME_DIR=/run/user/0
+	# the session's display, also for root on the serial console
+	export LANG=C.UTF-8 XDG_RUNTIME_DIR=/run/user/1000
 	export WAYLAND_DISPLAY=wayland-0 DISPLAY=:0
-	PS1='virtwl-guest# '
+	if [ "$(id -u)" = 0 ]; then
+		export HOME=/root
+		PS1='virtwl-guest# '
+	else
+		export HOME=/home/user
+		PS1='virtwl-guest$ '
+	fi
 	EOF
 	mkdir -p "$root/usr/lib/virtwl"
 	install -m 755 "$self_dir/init-guest.sh" "$root/usr/lib/virtwl/init"

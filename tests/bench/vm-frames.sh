@@ -90,7 +90,7 @@ for d in full square; do
 	l=$(echo "$AVM_OUT" | tail -n 1)
 	echo "guest-memcpy $d $(field fps "$l") $(field cpu_ms_per_frame "$l")" >>"$res"
 	# a wlnest of its own with --stats, so its copies can be counted
-	g "wlnest --virtwl --socket bench-$d --stats >/tmp/bw-$d.log 2>&1 & echo \$! >/tmp/bw.pid; i=0; while [ ! -S /run/user/0/bench-$d ] && [ \$i -lt 200 ]; do sleep 0.05; i=\$((i + 1)); done; [ -S /run/user/0/bench-$d ]" ||
+	g "wlnest --virtwl --socket bench-$d --stats >/tmp/bw-$d.log 2>&1 & echo \$! >/tmp/bw.pid; i=0; while [ ! -S \$XDG_RUNTIME_DIR/bench-$d ] && [ \$i -lt 200 ]; do sleep 0.05; i=\$((i + 1)); done; [ -S \$XDG_RUNTIME_DIR/bench-$d ]" ||
 		{ echo "guest wlnest did not start: $AVM_OUT"; exit 1; }
 	q0=$(ticks "$qpid")
 	g "p=\$(cat /tmp/bw.pid); a=\$(cut -d' ' -f14,15 /proc/\$p/stat); WAYLAND_DISPLAY=bench-$d framebench --damage $d --seconds $SECS --pids \$p; b=\$(cut -d' ' -f14,15 /proc/\$p/stat); echo wlnest-ticks \$a \$b"

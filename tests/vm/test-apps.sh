@@ -256,6 +256,21 @@ run_host() {
 		tap_fail "$host: the guest has no network device"
 		echo "$AVM_OUT" | sed 's/^/# /'
 	fi
+	# the session: apps and wlnest as uid 1000, no capabilities, no way
+	# to gain any; the runtime dir is the user's alone
+	if g 'id -u; id -g; grep -E "^(CapEff|CapBnd|NoNewPrivs):" /proc/self/status; stat -c "rt %a %u" "$XDG_RUNTIME_DIR"; stat -c "wlnest %u" /proc/$(pidof wlnest); stat -c "wl0 %u %a" /dev/wl0' &&
+		[ "$(echo "$AVM_OUT" | sed -n 1,2p | tr '\n' ' ')" = "1000 1000 " ] &&
+		echo "$AVM_OUT" | grep -qE '^CapEff:[[:space:]]+0+$' &&
+		echo "$AVM_OUT" | grep -qE '^CapBnd:[[:space:]]+0+$' &&
+		echo "$AVM_OUT" | grep -qE '^NoNewPrivs:[[:space:]]+1$' &&
+		echo "$AVM_OUT" | grep -qx 'rt 700 1000' &&
+		echo "$AVM_OUT" | grep -qx 'wlnest 1000' &&
+		echo "$AVM_OUT" | grep -qx 'wl0 1000 600'; then
+		tap_ok "$host: guest apps and wlnest run as uid 1000 with no capabilities and no_new_privs"
+	else
+		tap_fail "$host: guest apps and wlnest run as uid 1000 with no capabilities and no_new_privs"
+		echo "$AVM_OUT" | sed 's/^/# /'
+	fi
 	if g wl-probe ctx extra && echo "$AVM_OUT" | grep -q ': ok$'; then
 		tap_ok "$host: the socket the operator named is reachable"
 	else
@@ -445,6 +460,11 @@ run_host() {
 		fi
 		gfail "$host: xterm shows its contents (X11 through the guest's Xwayland)${WHY:+ - $WHY}" xterm
 		cat "$T/why"
+	fi
+	if g 'stat -c %u /proc/$(pidof Xwayland)' && [ "$AVM_OUT" = 1000 ]; then
+		tap_ok "$host: the guest's Xwayland runs as uid 1000"
+	else
+		tap_fail "$host: the guest's Xwayland runs as uid 1000 (got: $AVM_OUT)"
 	fi
 	stop_guest xterm
 	lap "xterm"

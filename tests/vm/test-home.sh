@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: MIT
 #
 # wlvm --home: the first boot makes the home image (ext4 from /etc/skel,
-# the size asked for, sparse) and the guest's init mounts it on $HOME; a
-# file written there is there after a reboot, while the root image stays
-# read-only (what is written elsewhere is gone).
+# the size asked for, sparse) and the guest's init mounts it on the
+# session user's home (/home/user, owned by that user); a file written
+# there is there after a reboot, while the root image stays read-only
+# (what is written elsewhere is gone).
 set -u
 . "$VIRTWL_TOP/tests/lib.sh"
 . "$VIRTWL_TOP/tests/host/lib.sh"
@@ -33,27 +34,29 @@ if avm_boot --accel tcg --append quiet --home "$home" --home-size 64M; then
 		tap_fail "the first boot makes the home image: 64 MiB, sparse"
 		ls -ls "$home" 2>&1 | sed 's/^/# /'
 	fi
-	if g 'grep " /root ext4 " /proc/mounts && ls -a /root' &&
-		echo "$AVM_OUT" | grep -q '^/dev/vd[a-z] /root ext4 ' &&
-		echo "$AVM_OUT" | grep -qx '.profile'; then
-		tap_ok "the guest mounts it on \$HOME, with /etc/skel's files"
+	if g 'echo "HOME=$HOME"; grep " /home/user ext4 " /proc/mounts && ls -a /home/user && stat -c "%u %U" /home/user /home/user/.profile' &&
+		echo "$AVM_OUT" | grep -qx 'HOME=/home/user' &&
+		echo "$AVM_OUT" | grep -q '^/dev/vd[a-z] /home/user ext4 ' &&
+		echo "$AVM_OUT" | grep -qx '.profile' &&
+		[ "$(echo "$AVM_OUT" | grep -cx '1000 user')" -eq 2 ]; then
+		tap_ok "the guest mounts it on the user's \$HOME, with /etc/skel's files, owned by the user"
 	else
-		tap_fail "the guest mounts it on \$HOME, with /etc/skel's files"
+		tap_fail "the guest mounts it on the user's \$HOME, with /etc/skel's files, owned by the user"
 		printf '%s\n' "$AVM_OUT" | sed 's/^/#   /'
 	fi
-	g "echo $token >/root/kept && mkdir -p /root/.config/app && echo set >/root/.config/app/rc && echo $token >/etc/not-kept && sync"
+	g "echo $token >~/kept && mkdir -p ~/.config/app && echo set >~/.config/app/rc && echo $token >/var/tmp/not-kept && sync"
 else
 	tap_fail "the guest boots with --home"
 fi
 avm_poweroff
 if avm_boot --accel tcg --append quiet --home "$home"; then
-	if g 'cat /root/kept /root/.config/app/rc' &&
+	if g 'cat ~/kept ~/.config/app/rc' &&
 		[ "$(echo "$AVM_OUT" | tr '\n' ' ')" = "$token set " ]; then
 		tap_ok "after a reboot the files written in the home are there"
 	else
 		tap_fail "after a reboot the files written in the home are there (got: $AVM_OUT)"
 	fi
-	if ! g 'test -e /etc/not-kept'; then
+	if ! g 'test -e /var/tmp/not-kept'; then
 		tap_ok "what was written outside the home is gone (the root stays read-only)"
 	else
 		tap_fail "what was written outside the home is gone"
