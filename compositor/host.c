@@ -439,24 +439,10 @@ nest_host_init(struct nest *nest)
 void
 nest_host_finish(struct nest *nest)
 {
-	struct nest_global *global, *tmp;
-
 	if (nest->reconnect_timer)
 		wl_event_source_remove(nest->reconnect_timer);
 	nest->reconnect_timer = NULL;
-
-	if (nest->watch.source)
-		wl_event_source_remove(nest->watch.source);
-	if (nest->watch.shm)
-		wl_shm_destroy(nest->watch.shm);
-	if (nest->watch.registry)
-		wl_registry_destroy(nest->watch.registry);
-	if (nest->watch.display)
-		wl_display_disconnect(nest->watch.display);
-	wl_list_for_each_safe (global, tmp, &nest->globals, link) {
-		wl_list_remove(&global->link);
-		free(global);
-	}
+	watch_teardown(nest);
 }
 
 struct error_search {
