@@ -15,7 +15,13 @@
 set -u
 
 build=build
-if [ "${1:-}" = --build ]; then build=$2; shift 2; fi
+while [ $# -gt 0 ]; do
+	case $1 in
+	--build) build=$2; shift 2 ;;
+	-h | --help) sed -n '4,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "demo: unknown argument $1 (see --help)" >&2; exit 2 ;;
+	esac
+done
 top=$(cd "$(dirname "$0")/.." && pwd)
 case $build in /*) ;; *) build=$top/$build ;; esac
 VIRTWL_TOP=$top
