@@ -27,6 +27,8 @@ export PATH=/usr/local/bin:/usr/bin:/usr/sbin
 user_id=1000
 export HOME=/home/user LANG=C.UTF-8 XDG_RUNTIME_DIR=/run/user/$user_id
 export WAYLAND_DISPLAY=wayland-0 TERM=linux USER=user LOGNAME=user
+# toolkits take Wayland first (Qt 5 would pick X11), X11 if they must
+export XDG_SESSION_TYPE=wayland QT_QPA_PLATFORM='wayland;xcb'
 exec </dev/console >/dev/console 2>&1
 
 mount -t tmpfs -o mode=755 tmpfs /run

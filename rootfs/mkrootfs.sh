@@ -22,16 +22,20 @@
 #   APP       a program name looked up in PATH, or a path.  A name that is
 #             not an installed program fails the build.
 #
-# What an app needs is found automatically, in three ways:
-#  1. libraries: ldd on every program and every loadable module added;
-#  2. data: the files under /etc and /usr/share (minus documentation) of
-#     every package that owns one of those programs or libraries, and of
-#     the packages they depend on that ship no programs or libraries
-#     (fonts, xkb data, terminfo, fontconfig's configuration, ...);
-#  3. a rule per kind of dependency that no package relation names
-#     (the helpers Xwayland runs, X core fonts, loadable module
-#     directories of gdk-pixbuf, GTK and GIO with their caches, compiled
-#     GSettings schemas, terminfo, the C.UTF-8 locale); see kind_rules.
+# An image holds the Debian package closure of its apps:
+#  1. programs and libraries: the apps, ours, Xwayland, setpriv, and what
+#     ldd says they load;
+#  2. every package owning one of those files and, recursively, what it
+#     Depends or Pre-Depends on, with all their files (minus docs,
+#     manuals, translations, headers, init and systemd files), so plugins
+#     and data loaded at run time come with their packages; packages only
+#     maintainer scripts use and GPU drivers are left out (skip_re);
+#  3. one readelf over the closure's modules adds a library no package
+#     relation brought (an alternative, /usr/local);
+#  4. a rule per kind of dependency that no package relation names
+#     (the helpers Xwayland runs, X core fonts, the caches package
+#     triggers make for gdk-pixbuf, GTK and GIO, compiled GSettings
+#     schemas, terminfo, the C.UTF-8 locale); see kind_rules.
 # Results are cached by content: when the inputs are unchanged nothing is
 # rebuilt, and when only the package database changed but the resolved
 # files did not, the image is kept.
@@ -56,7 +60,7 @@ while [ $# -gt 0 ]; do
 	-n) resolve_only=1; shift ;;
 	-q) quiet=1; shift ;;
 	--) shift; apps+=("$@"); break ;;
-	-h | --help) sed -n '4,32s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h | --help) sed -n '4,38s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	-*) echo "mkrootfs: unknown option $1 (see --help)" >&2; exit 2 ;;
 	*) apps+=("$1"); shift ;;
 	esac
@@ -162,7 +166,6 @@ add_program() {	# SRC [DEST] : ELF or script
 	*)
 		if [ -x "$interp" ]; then
 			add_program "$interp"
-			echo "mkrootfs: note: $src runs $interp; its own module tree is not resolved" >&2
 		else
 			bad+=("$src: interpreter $interp is not installed")
 		fi
@@ -262,6 +265,8 @@ add_dir_modules() {	# DIR: copy whole, resolve every ELF module inside
 # ---- 3. kinds of dependency no package relation names ----
 fc_cache=0
 x_fonts=0
+rule_pkgs=()	# packages a rule adds to the closure's roots
+pkg_installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]; }
 kind_rules() {
 	# Xwayland runs xkbcomp to compile keymaps (into /var/lib/xkb) and
 	# needs the X core fonts "fixed" and "cursor".
@@ -307,6 +312,14 @@ kind_rules() {
 	# fontconfig: caches made at build time so that no app scans fonts
 	# under emulation.
 	have_lib 'libfontconfig.so*' && fc_cache=1
+	# Qt finds its Wayland platform plugin in a package no Qt app
+	# depends on: taken with its closure when installed.
+	if have_lib 'libQt5Gui.so*' && pkg_installed qtwayland5; then
+		rule_pkgs+=(qtwayland5)
+	fi
+	if have_lib 'libQt6Gui.so*' && pkg_installed qt6-wayland; then
+		rule_pkgs+=(qt6-wayland)
+	fi
 	# The C.UTF-8 locale (foot insists on UTF-8; the guest sets LANG).
 	[ -d /usr/lib/locale/C.utf8 ] && data_dirs+=(/usr/lib/locale/C.utf8)
 	return 0
@@ -336,29 +349,37 @@ xargs -a "$work/owned-query" dpkg-query -S 2>/dev/null | grep -v '^diversion ' |
 	sed '/^$/d' | sort -u >"$work/owners" || true
 [ -s "$work/owners" ] || die "dpkg knows none of the programs' files"
 
-# One pass over the package database: name, status, depends.
-dpkg-query -W -f='${Package}\t${db:Status-Status}\t${Depends}\n' \
+# One pass over the package database: name, status, dependencies.
+# (';' separates: Depends lists contain '|', and empty fields must stay.)
+dpkg-query -W -f='${Package};${db:Status-Status};${Pre-Depends};${Depends}\n' \
 	>"$work/pkgdb" 2>/dev/null
 declare -A installed=() depends=()
-while IFS=$'\t' read -r name st deps; do
+while IFS=';' read -r name st pre deps; do
 	[ "$st" = installed ] || continue
 	installed[$name]=1
-	depends[$name]=$deps
+	depends[$name]="$pre${pre:+,}$deps"
 done <"$work/pkgdb"
 
-pkg_files() { dpkg-query -L "$1" 2>/dev/null || true; }
-ships_code() {	# PKG: does it ship programs or libraries?
-	pkg_files "$1" | grep -qE '/s?bin/[^/]+$|\.so(\.[0-9.]+)?$'
-}
+# Packages a dependency names that a guest never uses: the ones only
+# maintainer scripts run (the image is built, not installed), and GPU
+# drivers (the guest has no GPU: GL reports itself unavailable and apps
+# draw into shared memory, as they do today).  Neither they nor what only
+# they pull in go into the image.
+skip_re='^(debconf|debconf-2\.0|cdebconf|adduser|passwd|init-system-helpers|dpkg|ucf|lsb-base|sysvinit-utils|install-info|dbus|dbus-system-bus|default-dbus-system-bus|libgl1-mesa-dri|mesa-vulkan-drivers|mesa-va-drivers|mesa-vdpau-drivers|libmfx1|libllvm[0-9]+|intel-media-va-driver(-non-free)?|i965-va-driver(-shaders)?|va-driver-all|vdpau-driver-all)$'
 
-# Dependencies that ship no programs or libraries are data the owners
-# need: follow them (first installed alternative of each).
-declare -A data_pkg=()
+# The closure: the owners and, recursively, every package they
+# Depend or Pre-Depend on (the first installed alternative of each).
+declare -A pkg_kind=()	# package -> owner | dep | skipped
 queue=()
 while read -r o; do
-	data_pkg[$o]=owner
+	pkg_kind[$o]=owner
 	queue+=("$o")
 done <"$work/owners"
+for o in "${rule_pkgs[@]}"; do
+	[ -n "${pkg_kind[$o]:-}" ] && continue
+	pkg_kind[$o]=rule
+	queue+=("$o")
+done
 while [ ${#queue[@]} -gt 0 ]; do
 	pk=${queue[0]}
 	queue=("${queue[@]:1}")
@@ -366,29 +387,82 @@ while [ ${#queue[@]} -gt 0 ]; do
 	for alts in "${alts_list[@]}"; do
 		IFS='|' read -ra choice <<<"$alts"
 		for c in "${choice[@]}"; do
-			c=$(echo "$c" | sed 's/([^)]*)//; s/:any//; s/[[:space:]]//g')
+			c=${c%%(*}
+			c=${c%%:any*}
+			c=${c//[[:space:]]/}
 			[ -n "${installed[$c]:-}" ] || continue
-			if [ -z "${data_pkg[$c]:-}" ] && ! ships_code "$c"; then
-				data_pkg[$c]=data
-				queue+=("$c")
+			if [ -z "${pkg_kind[$c]:-}" ]; then
+				if [[ $c =~ $skip_re ]]; then
+					pkg_kind[$c]=skipped
+				else
+					pkg_kind[$c]=dep
+					queue+=("$c")
+				fi
 			fi
 			break
 		done
 	done
 done
+closure=()
+for pk in "${!pkg_kind[@]}"; do
+	[ "${pkg_kind[$pk]}" = skipped ] || closure+=("$pk")
+done
 
-# Their data files: /etc and /usr/share, without documentation, and
-# without what only a full system uses (init scripts, shell completion).
-for pk in "${!data_pkg[@]}"; do
-	pkg_files "$pk"
-done | grep -E '^/(etc|usr/share)/' |
-	grep -vE '^/usr/share/(doc|doc-base|man|info|lintian|bug|locale|bash-completion|zsh|fish|gtk-doc|help|metainfo|menu|debconf|perl5|apport|polkit-1|dbus-1|applications|icons/[^/]+/(1[0-9]{2,}|[2-9][0-9]{2,}|scalable))(/|$)' |
-	grep -vE '^/etc/(init\.d|init|systemd|cron\.[a-z]+|logrotate\.d|apparmor\.d|X11/Xsession\.d|default|rc[0-9S]\.d|sv|runit)(/|$)' |
-	sort -u >"$work/data-candidates"
+# Every file of the closure, without documentation, manuals and
+# translations, headers and static libraries, and what only a full system
+# uses (init scripts, units, shell completion, menus).
+dpkg-query -L "${closure[@]}" 2>/dev/null | grep '^/' |
+	grep -vE '^/usr/share/(doc|doc-base|man|info|lintian|bug|locale|bash-completion|zsh|fish|gtk-doc|help|metainfo|menu|debconf|apport|polkit-1|dbus-1|applications|pkgconfig|icons/[^/]+/(1[0-9]{2,}|[2-9][0-9]{2,}|scalable))(/|$)' |
+	grep -vE '^/etc/(init\.d|init|systemd|cron\.[a-z]+|logrotate\.d|apparmor\.d|X11/Xsession\.d|default|rc[0-9S]\.d|sv|runit|dbus-1)(/|$)' |
+	grep -vE '^(/usr)?/lib/(systemd|udev|tmpfiles\.d|sysusers\.d|modules-load\.d)(/|$)|^/usr/include/|^/usr/lib/[^/]+/pkgconfig/|\.a$' |
+	sort -u >"$work/candidates"
+# Files only (dpkg lists directories too), and not what is taken as an
+# ELF file already (the apps, our programs and their libraries).
+declare -A taken=()
+for p in "${!copy_to[@]}"; do taken[${copy_to[$p]}]=1; done
 : >"$work/data"
 while IFS= read -r f; do
-	{ [ -f "$f" ] || [ -L "$f" ]; } && [ ! -d "$f" ] && echo "$f"
-done <"$work/data-candidates" >>"$work/data"
+	{ [ -f "$f" ] || [ -L "$f" ]; } && [ ! -d "$f" ] || continue
+	case $f in
+	/bin/* | /sbin/* | /lib/* | /lib64/*) [ -n "${taken[/usr$f]:-}" ] && continue ;;
+	*) [ -n "${taken[$f]:-}" ] && continue ;;
+	esac
+	echo "$f"
+done <"$work/candidates" >"$work/data"
+step "the closure: ${#closure[@]} packages, $(wc -l <"$work/data") files"
+
+# Libraries the closure's programs and modules need that no package
+# relation brings (an alternative, a library from /usr/local): added like
+# the apps' libraries.  One readelf for all; a module that needs what is
+# not installed at all is left as it is on this machine (a note).
+declare -A have_soname=()
+while IFS= read -r f; do
+	have_soname[${f##*/}]=1
+done < <(grep -E '\.so(\.[0-9.]+)?$' "$work/data"; for p in "${!copy_to[@]}"; do echo "$p"; done)
+grep -E '/(s?bin|libexec)/|\.so(\.[0-9.]+)?$' "$work/data" |
+	while IFS= read -r f; do [ -f "$f" ] && [ ! -L "$f" ] && echo "$f"; done >"$work/elf-candidates"
+ldconfig -p 2>/dev/null | sed -n 's/^[[:space:]]*\([^ ]*\) (libc6,x86-64[^)]*) => \(.*\)$/\1 \2/p' >"$work/ldcache"
+declare -A cache_path=()
+while read -r so path; do
+	[ -z "${cache_path[$so]:-}" ] && cache_path[$so]=$path
+done <"$work/ldcache"
+unresolved=0
+if [ -s "$work/elf-candidates" ]; then
+	while read -r so; do
+		[ -n "${have_soname[$so]:-}" ] && continue
+		have_soname[$so]=1
+		if [ -n "${cache_path[$so]:-}" ] && [ -e "${cache_path[$so]}" ]; then
+			add_elf "${cache_path[$so]}"
+		else
+			unresolved=$((unresolved + 1))
+			echo "mkrootfs: note: $so, which a module of the closure needs, is not installed" >&2
+		fi
+	done < <(xargs -d '\n' -a "$work/elf-candidates" readelf -d 2>/dev/null |
+		sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' | sort -u)
+fi
+ldd_closure	# what those libraries need in turn
+step "libraries checked (readelf): $unresolved not installed"
+
 for f in "${data_extra[@]}"; do echo "$f"; done >>"$work/data"
 # An icon theme that came in through a package needs its cache (made by
 # a trigger, in no file list).
@@ -400,10 +474,11 @@ sort -u -o "$work/data" "$work/data"
 # ---- the manifest and its key ----
 {
 	echo "# virtwl guest image: kernel $kver, apps: ${apps[*]:-}"
-	echo "# packages (owner: has programs or libraries we take; data: a dependency shipping only data)"
-	for pk in "${!data_pkg[@]}"; do echo "package ${data_pkg[$pk]} $pk"; done | sort -k2,2 -k3
+	echo "# packages (owner: owns a program or library taken; rule: added by kind_rules; dep: in their Depends closure; skipped: see skip_re)"
+	for pk in "${!pkg_kind[@]}"; do echo "package ${pkg_kind[$pk]} $pk"; done | sort -k2,2 -k3
 	for p in "${!copy_to[@]}"; do echo "file ${copy_to[$p]} $p"; done | sort
-	while read -r f; do echo "data $(image_path "$f") $f"; done <"$work/data"
+	# image_path, in one pass
+	sed -E 's,^(/(bin|sbin|lib|lib64|lib32|libx32)/.*)$,data /usr\1 \1,; t; s,^(.*)$,data \1 \1,' "$work/data"
 	for d in "${data_dirs[@]}"; do echo "dir $(image_path "$d") $d"; done | sort -u
 	[ $x_fonts = 1 ] && echo "xfonts /usr/share/fonts/X11/misc"
 	[ $fc_cache = 1 ] && echo "fc-cache"
@@ -412,7 +487,7 @@ sort -u -o "$work/data" "$work/data"
 } >"$work/manifest.txt"
 n_elf=${#copy_to[@]}
 n_data=$(wc -l <"$work/data")
-n_pkg=${#data_pkg[@]}
+n_pkg=${#closure[@]}
 step "resolved: $n_elf programs and libraries, $n_data data files, from $n_pkg packages"
 if [ "$resolve_only" = 1 ]; then
 	cp "$work/manifest.txt" "$out/manifest.txt"
@@ -424,11 +499,10 @@ fi
 # plus size and time of every source file.
 {
 	cat "$work/manifest.txt"
-	awk '$1 == "file" || $1 == "data" { print $3 } $1 == "dir" { print $3 }' "$work/manifest.txt" |
-		while read -r f; do
-			if [ -d "$f" ]; then find "$f" -printf '%p %s %T@\n' | sort; else stat_key "$f"; fi
-		done
-	cat "$self_dir"/init-guest.sh "$self_dir"/init-initramfs.sh | sha256sum
+	awk '$1 == "file" || $1 == "data" { print $3 }' "$work/manifest.txt" |
+		xargs -d '\n' -r stat -L -c '%n %s %Y' 2>/dev/null || true
+	for d in "${data_dirs[@]}"; do find "$d" -printf '%p %s %T@\n' | sort; done
+	cat "$0" "$self_dir"/init-guest.sh "$self_dir"/init-initramfs.sh "$self_dir"/udhcpc-guest.sh | sha256sum
 } | sha256sum | cut -c1-32 >"$work/image.key"
 image_key=$(cat "$work/image.key")
 
@@ -447,9 +521,19 @@ else
 	for p in "${!copy_to[@]}"; do
 		printf '%s\t%s\n' "$p" "${copy_to[$p]}"
 	done >"$work/elf-map"
+	# A soname link whose library comes with the closure's files stays
+	# a link; the rest is copied through its links.
+	declare -A in_data=()
+	while IFS= read -r f; do in_data[$f]=1; done <"$work/data"
 	while IFS=$'\t' read -r src dest; do
 		mkdir -p "$root$(dirname "$dest")"
-		cp -L --preserve=mode,timestamps "$src" "$root$dest"
+		real=
+		[ -L "$src" ] && real=$(readlink -f "$src")
+		if [ -n "$real" ] && { [ -n "${in_data[$real]:-}" ] || [ -n "${in_data[$(alt_path "$real")]:-}" ]; }; then
+			ln -sfn "$(image_path "$real")" "$root$dest"
+		else
+			cp -L --preserve=mode,timestamps "$src" "$root$dest"
+		fi
 	done <"$work/elf-map"
 	tar -C / --no-recursion -cf - -T <(sed 's,^/,,' "$work/data") |
 		tar -C "$root" --transform "$merge" --keep-directory-symlink -xf -

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # rootfs/mkrootfs.sh without booting anything: what it resolves for the
-# default apps (libraries, data of the owning packages and of their data
-# dependencies, the rules per kind of dependency), that a bad app name
+# default apps (libraries, the Debian package closure of the owning
+# packages, the rules per kind of dependency), that a bad app name
 # fails the build clearly, what the end-to-end test image holds, and that
 # an unchanged image is not rebuilt.
 set -u
@@ -42,9 +42,9 @@ tap_check "their shared libraries (ldd)" sh -c "
 	grep -qE '^file /usr/lib/[^ ]*/libXaw\.so' '$m'"
 tap_check "GL dispatch libraries for libepoxy (it aborts Xwayland without them)" \
 	grep -qE '^file /usr/lib/[^ ]*/libEGL\.so\.1 ' "$m"
-tap_check "data packages found through dependencies: fonts, fontconfig, xkb, terminfo" sh -c "
-	grep -q '^package data fonts-dejavu-core$' '$m' && grep -q '^package [a-z]* fontconfig-config$' '$m' &&
-	grep -q '^package data xkb-data$' '$m' && grep -q '^package data foot-terminfo$' '$m'"
+tap_check "packages found through dependencies: fonts, fontconfig, xkb, terminfo" sh -c "
+	grep -q '^package dep fonts-dejavu-core$' '$m' && grep -q '^package [a-z]* fontconfig-config$' '$m' &&
+	grep -q '^package dep xkb-data$' '$m' && grep -q '^package dep foot-terminfo$' '$m'"
 tap_check "their data files: fontconfig's configuration, a font, xkb rules, foot's terminfo" sh -c "
 	grep -q '^data /etc/fonts/fonts.conf ' '$m' &&
 	grep -qE '^data /usr/share/fonts/truetype/dejavu/DejaVuSansMono\.ttf ' '$m' &&
@@ -52,13 +52,42 @@ tap_check "their data files: fontconfig's configuration, a font, xkb rules, foot
 	grep -qE '^data /usr/share/terminfo/f/foot ' '$m'"
 tap_check "data of the owning packages (xterm's app-defaults, weston's images)" sh -c "
 	grep -q '^data /etc/X11/app-defaults/XTerm ' '$m' && grep -q '^data /usr/share/weston/' '$m'"
+tap_check "what is loaded at run time comes with its package: weston's backends, shells and helpers" sh -c "
+	grep -qE '^data /usr/lib/[^ ]*/libweston-10/wayland-backend\.so ' '$m' &&
+	grep -qE '^data /usr/lib/[^ ]*/weston/desktop-shell\.so ' '$m' &&
+	grep -qE '^data /usr/lib/[^ ]*/weston-desktop-shell ' '$m' && grep -q '^data /usr/bin/weston ' '$m'"
 tap_check "rules per kind: ncurses-base terminfo, the C.UTF-8 locale, X core fonts, font caches" sh -c "
 	grep -q '^data /usr/lib/terminfo/x/xterm ' '$m' && grep -q '^dir /usr/lib/locale/C.utf8 ' '$m' &&
 	grep -q '^xfonts ' '$m' && grep -q '^fc-cache\$' '$m'"
-tap_check "no documentation, manuals or translations" sh -c "
-	! grep -qE '^data /usr/share/(doc|man|info|locale)/' '$m'"
-tap_check "no packages that ship programs or libraries as data" sh -c "
-	! grep -qE '^package data (debconf|ucf|adduser|x11-xkb-utils|perl-base)$' '$m'"
+tap_check "no documentation, manuals, translations, headers or static libraries" sh -c "
+	! grep -qE '^data /usr/share/(doc|man|info|locale)/|^data /usr/include/|\.a\$' '$m'"
+tap_check "maintainer-script tools and GPU drivers are left out, with what only they pull in" sh -c "
+	grep -q '^package skipped debconf$' '$m' && grep -q '^package skipped libgl1-mesa-dri$' '$m' &&
+	! grep -qE '^package [a-z]+ (perl-base|libllvm[0-9]+)$' '$m' &&
+	! grep -qE '^data /usr/lib/[^ ]*/dri/' '$m'"
+# The closure, checked against dpkg: every Depends of every package taken
+# is met by a package taken, one skipped, or none installed.
+closure_holds() {
+	awk '$1 == "package" { print $3 }' "$m" | sort >"$tmp/taken"
+	awk '$1 == "package" && $2 != "skipped" { print $3 }' "$m" |
+		xargs dpkg-query -W -f='${Package}\t${Pre-Depends}, ${Depends}\n' >"$tmp/deps"
+	dpkg-query -W -f='${Package} ${db:Status-Status}\n' | awk '$2 == "installed" { print $1 }' |
+		sort >"$tmp/installed"
+	_bad=0
+	while IFS="$(printf '\t')" read -r _p _d; do
+		echo "$_d" | tr ',' '\n' | while read -r _grp; do
+			[ -n "$_grp" ] || continue
+			_met=1
+			for _c in $(echo "$_grp" | sed 's/([^)]*)//g; s/:any//g' | tr '|' ' '); do
+				if grep -qx "$_c" "$tmp/taken"; then _met=0; break; fi
+				grep -qx "$_c" "$tmp/installed" && _met=2
+			done
+			if [ $_met = 2 ]; then echo "# $_p: $_grp is installed but not taken"; exit 1; fi
+		done || _bad=1
+	done <"$tmp/deps"
+	[ $_bad = 0 ] && [ "$(wc -l <"$tmp/taken")" -gt 50 ]
+}
+tap_check "the image holds the Depends closure of the apps' packages (checked against dpkg)" closure_holds
 
 # ---- bad input fails clearly ----
 if "$mk" -n -q -o "$tmp/bad" foot no-such-app-xyz >"$tmp/out" 2>"$tmp/err"; then
