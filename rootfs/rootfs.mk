@@ -34,8 +34,18 @@ vm-apps-image: $(BUILD)/wlnest $(DRIVER_KO) $(VM_APPS_TOOLS)
 		-p $(BUILD)/wlnest $(foreach t,$(VM_APPS_TOOLS),-p $(t)) \
 		-- $(ROOTFS_DEFAULT_APPS) weston-simple-shm
 
+# Debian's desktop apps (tests/vm/test-guest-apps.sh): those installed.
+VM_DESKTOP_APPS := firefox-esr chromium gtk4-widget-factory featherpad mpv
+VM_DESKTOP_DIR := $(BUILD)/vm/desktop-apps
+
+.PHONY: vm-desktop-image
+vm-desktop-image: $(BUILD)/wlnest $(DRIVER_KO)
+	@rootfs/mkrootfs.sh -q -o $(VM_DESKTOP_DIR) -k $(KVER) -w $(DRIVER_KO) -p $(BUILD)/wlnest \
+		-- $(foreach a,$(VM_DESKTOP_APPS),$(if $(wildcard /usr/bin/$(a)),$(a)))
+
 # (tests/tests.mk starts CHECK_PROGRAMS afresh after this file is read)
-check-programs: vm-apps-image
-TESTS_vm += tests/vm/test-apps.sh tests/vm/test-net.sh tests/vm/test-home.sh
-BENCHES += tests/bench/vm-frames.sh
+check-programs: vm-apps-image vm-desktop-image
+TESTS_vm += tests/vm/test-apps.sh tests/vm/test-net.sh tests/vm/test-home.sh tests/vm/test-desktop.sh \
+	tests/vm/test-guest-apps.sh
+BENCHES += tests/bench/vm-frames.sh tests/bench/vm-apps.sh
 TESTS_unit += tests/unit/test-mkrootfs.sh

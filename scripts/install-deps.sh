@@ -4,7 +4,7 @@
 # Installs every Debian package that building, testing and demonstrating
 # virtwl needs.  Idempotent: when everything is present it does nothing
 # and touches no package state.  Usage: scripts/install-deps.sh [GROUP...]
-# where GROUP is build, test, vm, deb or all (default: all).
+# where GROUP is build, test, vm, deb, apps or all (default: all).
 set -eu
 
 build_pkgs="build-essential pkg-config python3 libwayland-dev wayland-protocols
@@ -25,6 +25,10 @@ xz-utils python3 util-linux fontconfig xfonts-utils weston foot xterm xwayland
 bubblewrap libseccomp-dev libslirp-dev linux-image-6.12-amd64 linux-headers-6.12-amd64
 fonts-dejavu-core xfonts-base"
 
+# The desktop apps the guest tests run (tests/vm/test-guest-apps.sh),
+# with Qt's Wayland platform plugin.
+apps_pkgs="firefox-esr chromium gtk-4-examples mpv featherpad qtwayland5"
+
 # make deb: Debian's packaging tools, and what its tests install into.
 deb_pkgs="debhelper dh-dkms dkms dpkg-dev fakeroot lintian mmdebstrap"
 
@@ -36,8 +40,9 @@ for g in $groups; do
 	test) want="$want $build_pkgs $test_pkgs" ;;
 	vm) want="$want $build_pkgs $vm_pkgs" ;;
 	deb) want="$want $build_pkgs $vm_pkgs $deb_pkgs" ;;
-	all) want="$want $build_pkgs $test_pkgs $vm_pkgs $deb_pkgs" ;;
-	*) echo "install-deps: unknown group '$g' (build, test, vm, deb, all)" >&2; exit 2 ;;
+	apps) want="$want $apps_pkgs" ;;
+	all) want="$want $build_pkgs $test_pkgs $vm_pkgs $deb_pkgs $apps_pkgs" ;;
+	*) echo "install-deps: unknown group '$g' (build, test, vm, deb, apps, all)" >&2; exit 2 ;;
 	esac
 done
 

@@ -24,6 +24,10 @@
 #   avm_poweroff         ends the agent: the guest powers off; waits for
 #                        wlvm and sets AVM_STATUS (its exit status)
 #   avm_qemu_pid         the QEMU process wlvm runs (its sandbox hides it)
+#   guest_ok COMMAND     g without output, as a wait_until predicate
+#   glog NAME            a background command's log as TAP comments
+#   gfail TEST NAME...   a failed check with those logs, wlnest's and the
+#                        host's
 
 AVM_DIR=$VIRTWL_BUILD/vm/apps
 AVM_WLVM=${VIRTWL_WLVM:-$VIRTWL_BUILD/wlvm}
@@ -192,4 +196,26 @@ memfd_count() {
 	for _f in /proc/"$1"/fd/*; do
 		readlink "$_f" 2>/dev/null
 	done | grep -cE '^/memfd:|^/run/virtwl/alloc/'
+}
+
+# guest_ok CMD...: a guest command as a wait_until predicate
+guest_ok() { g "$@" >/dev/null; }
+
+# glog NAME: a guest client's log as TAP comments
+glog() {
+	g "tail -n 12 /tmp/$1.log" >/dev/null
+	echo "# --- guest /tmp/$1.log"
+	printf '%s\n' "$AVM_OUT" | sed 's/^/#   /'
+}
+
+# gfail NAME [GUEST-LOG...]: a failed check with the guest's logs
+gfail() {
+	_gn=$1
+	shift
+	tap_fail "$_gn"
+	for _l in "$@"; do glog "$_l"; done
+	g "tail -n 15 /run/wlnest.log" >/dev/null
+	echo "# --- guest wlnest log"
+	printf '%s\n' "$AVM_OUT" | sed 's/^/#   /'
+	log_excerpt "$HOST_LOG" 8
 }

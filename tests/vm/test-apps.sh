@@ -42,28 +42,6 @@ SIZE=1048576
 # wait_host_fds PID FDS MEMFDS: until the process is back to those counts
 _host_fds_are() { [ "$(fd_count "$1")" -le "$2" ] && [ "$(memfd_count "$1")" -le "$3" ]; }
 
-# guest_has CMD...: a guest command as a wait_until predicate
-guest_ok() { g "$@" >/dev/null; }
-
-# glog NAME: a guest client's log as TAP comments
-glog() {
-	g "tail -n 12 /tmp/$1.log" >/dev/null
-	echo "# --- guest /tmp/$1.log"
-	printf '%s\n' "$AVM_OUT" | sed 's/^/#   /'
-}
-
-# gfail NAME [GUEST-LOG...]: a failed check with the guest's logs
-gfail() {
-	_gn=$1
-	shift
-	tap_fail "$_gn"
-	for _l in "$@"; do glog "$_l"; done
-	g "tail -n 15 /run/wlnest.log" >/dev/null
-	echo "# --- guest wlnest log"
-	printf '%s\n' "$AVM_OUT" | sed 's/^/#   /'
-	log_excerpt "$HOST_LOG" 8
-}
-
 # explain_gaps HOST-FILE GUEST-FILE: which 64 KiB pieces of the host's
 # file arrived in the guest's copy, in order (a relay that drops pieces
 # shows as gaps).  Sets WHY (a short cause for the test's name, or empty)
