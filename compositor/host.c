@@ -585,9 +585,15 @@ nest_flush_hosts(struct nest *nest)
 	if (nest->watch.display)
 		wl_display_flush(nest->watch.display);
 	wl_list_for_each_safe (nc, tmp, &nest->clients, link) {
+		int sent;
+
 		if (nc->doomed || !nc->host.display)
 			continue;
-		if (wl_display_flush(nc->host.display) >= 0)
+		sent = wl_display_flush(nc->host.display);
+		if (sent > 0 && nest->channel->flushed)
+			nest->channel->flushed(nest,
+					       wl_display_get_fd(nc->host.display));
+		if (sent >= 0)
 			continue;
 		if (errno == EAGAIN) {
 			if (!nc->host.writable_armed) {

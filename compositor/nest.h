@@ -49,6 +49,12 @@ struct channel_impl {
 	int (*alloc_shared)(struct nest *nest, size_t size, void **data);
 	/* Whether dma-buf fds reach the host (zwp_linux_dmabuf_v1). */
 	bool passes_dmabuf;
+	/*
+	 * Optional: bytes were just written to @fd, a socket connect gave;
+	 * a channel that relays them may do so now rather than on the next
+	 * turn of the event loop.
+	 */
+	void (*flushed)(struct nest *nest, int fd);
 };
 
 extern const struct channel_impl nest_direct_channel;
