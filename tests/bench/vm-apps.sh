@@ -7,8 +7,9 @@
 # and, when their image is built, Debian's desktop apps (firefox-esr,
 # chromium, gtk4-widget-factory, featherpad, mpv; browsers open a small
 # local page with a fresh profile):
-#   - native: the app run on the host, straight on sway (X11 apps have no
-#     native figure here: the host sway runs without Xwayland);
+#   - native: the app run on the host, straight on sway, as sway's user
+#     (X11 apps have no native figure here: the host sway runs without
+#     Xwayland);
 #   - guest, first launch: in the guest (wlvm, --accel auto: KVM where it
 #     works, TCG otherwise) right after boot, with nothing of the app in
 #     the guest's page cache (xterm also starts the guest's Xwayland);
@@ -83,9 +84,7 @@ app_cmd() {
 	case $1 in
 	firefox-esr) echo "firefox-esr --new-instance --profile $3/ffp file://$3/page.html" ;;
 	chromium)
-		_ns=
-		[ "$2" = native ] && [ "$(id -u)" = 0 ] && _ns=--no-sandbox
-		echo "chromium --ozone-platform=wayland --user-data-dir=$3/chp --no-first-run --disable-gpu $_ns file://$3/page.html"
+		echo "chromium --ozone-platform=wayland --user-data-dir=$3/chp --no-first-run --disable-gpu file://$3/page.html"
 		;;
 	mpv) echo "mpv --no-config --vo=wlshm --ao=null --loop=inf av://lavfi:testsrc=size=320x240:rate=10" ;;
 	*) echo "$1" ;;
@@ -96,9 +95,14 @@ FFPREFS='user_pref("browser.aboutwelcome.enabled", false);'
 
 # native APP...: native_APP, the best of REPEAT launches on the host
 native() {
-	mkdir -p "$T/ffp"
-	echo "$PAGE" >"$T/page.html"
-	echo "$FFPREFS" >"$T/ffp/user.js"
+	# as sway's user (the owner of its runtime directory, as a desktop
+	# session's apps are), in a home of their own
+	_nh=$T/native
+	mkdir -p "$_nh/ffp"
+	echo "$PAGE" >"$_nh/page.html"
+	echo "$FFPREFS" >"$_nh/ffp/user.js"
+	chown -R 65534:65534 "$_nh"
+	chmod 755 "$T"
 	for a in "$@"; do
 		v=$(echo $a | tr - _)
 		case $a in xterm) eval "native_$v=-"; continue ;; esac
@@ -106,7 +110,7 @@ native() {
 		runs=
 		for i in $(seq "$REPEAT"); do
 			# not host_run: $! must be the app itself
-			first_window "env -u DISPLAY XDG_RUNTIME_DIR=$HOST_RT WAYLAND_DISPLAY=$HOST_DISPLAY $(app_cmd $a native "$T") >$LOGDIR/native-$a.log 2>&1 & _np=\$!" \
+			first_window "setpriv --reuid=65534 --regid=65534 --clear-groups env -u DISPLAY HOME=$_nh XDG_RUNTIME_DIR=$HOST_RT WAYLAND_DISPLAY=$HOST_DISPLAY QT_QPA_PLATFORM=wayland $(app_cmd $a native "$_nh") >$LOGDIR/native-$a.log 2>&1 & _np=\$!" \
 				'kill $_np 2>/dev/null; wait $_np 2>/dev/null'
 			runs="$runs $FW"
 		done
