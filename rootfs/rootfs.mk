@@ -32,7 +32,7 @@ VM_APPS_TOOLS := $(BUILD)/tests/solid $(BUILD)/tests/clip $(BUILD)/tests/dnd $(B
 vm-apps-image: $(BUILD)/wlnest $(DRIVER_KO) $(VM_APPS_TOOLS)
 	@rootfs/mkrootfs.sh -q -o $(VM_APPS_DIR) -k $(KVER) -w $(DRIVER_KO) \
 		-p $(BUILD)/wlnest $(foreach t,$(VM_APPS_TOOLS),-p $(t)) \
-		-- $(ROOTFS_DEFAULT_APPS) weston-simple-shm
+		-- $(ROOTFS_DEFAULT_APPS) weston-simple-shm sway swaybg cage
 
 # Debian's desktop apps (tests/vm/test-guest-apps.sh): those installed.
 VM_DESKTOP_APPS := firefox-esr chromium gtk4-widget-factory featherpad mpv

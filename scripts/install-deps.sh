@@ -14,7 +14,7 @@ libxcb-shape0-dev libxcb-icccm4-dev libxcb-ewmh-dev libxcb-res0-dev
 libweston-10-dev clang libclang-rt-14-dev llvm libseccomp-dev libsystemd-dev
 plasma-wayland-protocols"
 
-test_pkgs="weston sway swaybg grim wayland-utils foot xwayland xterm x11-apps
+test_pkgs="weston sway swaybg cage grim wayland-utils foot xwayland xterm x11-apps
 x11-utils x11-xserver-utils xclip xdotool wtype wl-clipboard waypipe
 gtk-3-examples fonts-dejavu-core xfonts-base util-linux procps psmisc"
 
