@@ -76,7 +76,7 @@ load_wl() {
 	fi
 }
 
-echo "@@DIAG guest up at $(cut -d' ' -f1 /proc/uptime) s, kernel $kv"
+echo "@@DIAG guest up at $(cut -d' ' -f1 /proc/uptime) s, kernel $kv, $(grep -c '^processor' /proc/cpuinfo) CPUs online"
 case $mode in
 check)
 	if load_wl inject=1; then

@@ -5,6 +5,9 @@
 # Debian's virtio modules, virtio_wl.ko, wl-guest-test) once with wlvm
 # under TCG, next to the host test peer, and reports every subtest the
 # guest ran (tests/vm/init.sh runs them with and without USE_SHMEM).
+# Then once more with two vCPUs (wlvm --cpus 2, one host thread each
+# under TCG) and fewer open/close cycles: the driver's locking with its
+# threads' requests, and its interrupts, truly concurrent.
 # Prints SKIP when wlvm or its QEMU is missing.
 set -u
 top=${VIRTWL_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -44,6 +47,21 @@ if grep -q '^@@DONE' "$log.txt"; then
 else
 	tap_fail "guest ran every subtest and powered off (exit status $status)"
 	tail -40 "$log.txt" | sed 's/^/# console: /'
+fi
+
+# ---- SMP: two vCPUs ----
+log2=$vm_tmp/console-smp.log
+t0=$(date +%s)
+vm_boot "$log2" --accel tcg --cpus 2 \
+	--append "quiet wltest=check wltest.cycles=${VIRTWL_VM_SMP_CYCLES:-1000}"
+status=$?
+tap_diag "SMP VM ran $(($(date +%s) - t0)) s, exit status $status"
+vm_report "$log2" "smp: "
+if grep -q '^@@DIAG guest up at .* 2 CPUs online' "$log2.txt" && grep -q '^@@DONE' "$log2.txt"; then
+	tap_ok "smp: the guest had 2 CPUs online, ran every subtest and powered off"
+else
+	tap_fail "smp: the guest had 2 CPUs online, ran every subtest and powered off (exit status $status)"
+	tail -20 "$log2.txt" | sed 's/^/# console: /'
 fi
 if [ -s "$vm_tmp/peer.log" ]; then
 	sed 's/^/# peer: /' "$vm_tmp/peer.log"
