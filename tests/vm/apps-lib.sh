@@ -11,6 +11,9 @@
 #
 #   avm_check            0 when wlvm, its QEMU, the kernel and the image
 #                        are there; else prints why
+#   avm_require WHAT [COMMAND...]   avm_check, and the host COMMANDs
+#                        installed: else WHAT is skipped, saying why, and
+#                        the test ends
 #   avm_boot WLVM-ARGS…  boots (console in $AVM_LOG); returns once the
 #                        agent answers, 1 when it does not
 #   g COMMAND            runs COMMAND in the guest and returns its status;
@@ -23,6 +26,9 @@
 #                        extended regex
 #   avm_poweroff         ends the agent: the guest powers off; waits for
 #                        wlvm and sets AVM_STATUS (its exit status)
+#   avm_poweroff_check [PREFIX]   avm_poweroff, then a check that the guest
+#                        powered off cleanly, wlnest never died and wlvm
+#                        exited 0
 #   avm_qemu_pid         the QEMU process wlvm runs (its sandbox hides it)
 #   guest_ok COMMAND     g without output, as a wait_until predicate
 #   glog NAME            a background command's log as TAP comments
@@ -64,6 +70,23 @@ avm_check() {
 		fi
 	fi
 	return 0
+}
+
+avm_require() {
+	_what=$1
+	shift
+	if ! _why=$(avm_check); then
+		tap_skip "$_what" "$_why"
+		tap_done
+		exit 0
+	fi
+	for _c in "$@"; do
+		if ! command -v "$_c" >/dev/null; then
+			tap_skip "$_what" "$_c is not installed (make deps)"
+			tap_done
+			exit 0
+		fi
+	done
 }
 
 # The agent: echo off (the host's lines are not repeated), one marker
@@ -178,6 +201,17 @@ avm_poweroff() {
 	exec 7>&-
 	rm -f "$AVM_IN"
 	return 0
+}
+
+avm_poweroff_check() {
+	avm_poweroff
+	if [ "$AVM_STATUS" -eq 0 ] && _avm_has '^virtwl: powering off' &&
+		! _avm_has 'wlnest exited with status'; then
+		tap_ok "${1:-}the guest powers off cleanly; wlvm exits 0"
+	else
+		tap_fail "${1:-}the guest powers off cleanly; wlvm exits 0 (status $AVM_STATUS)"
+		log_excerpt "$AVM_LOG" 20
+	fi
 }
 
 # The QEMU that wlvm runs (in its sandbox).

@@ -31,11 +31,7 @@ set -u
 . "$VIRTWL_TOP/tests/vm/apps-lib.sh"
 host_init
 
-if ! why=$(avm_check); then
-	tap_skip "guest apps on host compositors" "$why"
-	tap_done
-	exit 0
-fi
+avm_require "guest apps on host compositors"
 
 SIZE=1048576
 
@@ -457,14 +453,7 @@ run_host() {
 		ls -l "/proc/$qpid/fd" | sed 's/^/# /' | tail -n 20
 	fi
 	[ "$host" = weston ] && vm_host_restart
-	avm_poweroff
-	if [ "$AVM_STATUS" -eq 0 ] && _avm_has '^virtwl: powering off' &&
-		! _avm_has 'wlnest exited with status'; then
-		tap_ok "$host: the guest powers off cleanly; wlvm exits 0"
-	else
-		tap_fail "$host: the guest powers off cleanly; wlvm exits 0 (status $AVM_STATUS)"
-		log_excerpt "$AVM_LOG" 20
-	fi
+	avm_poweroff_check "$host: "
 	if wait_until 10 _host_fds_are "$hpid" "$base_fds" "$base_memfds"; then
 		tap_ok "$host: the host compositor is back to its fds and memfds of before the VM ($base_fds, $base_memfds)"
 	else

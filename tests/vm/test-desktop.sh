@@ -18,16 +18,7 @@ set -u
 . "$VIRTWL_TOP/tests/vm/apps-lib.sh"
 host_init
 
-if ! why=$(avm_check); then
-	tap_skip "a guest desktop in one host window" "$why"
-	tap_done
-	exit 0
-fi
-if ! command -v sway >/dev/null || ! command -v grim >/dev/null; then
-	tap_skip "a guest desktop in one host window" "sway or grim is not installed (make deps)"
-	tap_done
-	exit 0
-fi
+avm_require "a guest desktop in one host window" sway grim
 
 BG=3050a0	# the guest desktop's background
 
@@ -129,12 +120,6 @@ if wait_until 30 guest_ok "! test -e /proc/\$(cat /tmp/cage.pid)/cmdline" &&
 else
 	gfail "cage ends with its client, and its window is gone from the host" cage
 fi
-avm_poweroff
-if [ "$AVM_STATUS" -eq 0 ]; then
-	tap_ok "the guest powers off cleanly; wlvm exits 0"
-else
-	tap_fail "the guest powers off cleanly; wlvm exits 0 (status $AVM_STATUS)"
-	log_excerpt "$AVM_LOG" 20
-fi
+avm_poweroff_check
 host_stop
 tap_done

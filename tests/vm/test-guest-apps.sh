@@ -22,16 +22,7 @@ set -u
 host_init
 AVM_DIR=$VIRTWL_BUILD/vm/desktop-apps
 
-if ! why=$(avm_check); then
-	tap_skip "Debian's desktop apps in the guest" "$why"
-	tap_done
-	exit 0
-fi
-if ! command -v sway >/dev/null || ! command -v grim >/dev/null; then
-	tap_skip "Debian's desktop apps in the guest" "sway or grim is not installed (make deps)"
-	tap_done
-	exit 0
-fi
+avm_require "Debian's desktop apps in the guest" sway grim
 in_image() { grep -q "^file /usr/bin/$1 \|^data /usr/bin/$1 " "$AVM_DIR/manifest.txt"; }
 
 if ! host_start sway; then
@@ -127,12 +118,6 @@ if an_app mpv; then
 	app_done mpv
 fi
 
-avm_poweroff
-if [ "$AVM_STATUS" -eq 0 ]; then
-	tap_ok "the guest powers off cleanly; wlvm exits 0"
-else
-	tap_fail "the guest powers off cleanly; wlvm exits 0 (status $AVM_STATUS)"
-	log_excerpt "$AVM_LOG" 20
-fi
+avm_poweroff_check
 host_stop
 tap_done

@@ -12,11 +12,7 @@ set -u
 . "$VIRTWL_TOP/tests/vm/apps-lib.sh"
 host_init
 
-if ! why=$(avm_check); then
-	tap_skip "the guest's persistent home" "$why"
-	tap_done
-	exit 0
-fi
+avm_require "the guest's persistent home"
 if ! command -v mke2fs >/dev/null && [ ! -x /usr/sbin/mke2fs ]; then
 	tap_skip "the guest's persistent home" "mke2fs is not installed (e2fsprogs)"
 	tap_done

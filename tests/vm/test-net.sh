@@ -18,11 +18,7 @@ set -u
 . "$VIRTWL_TOP/tests/vm/apps-lib.sh"
 host_init
 
-if ! why=$(avm_check); then
-	tap_skip "the guest's network" "$why"
-	tap_done
-	exit 0
-fi
+avm_require "the guest's network"
 if ! "$AVM_WLVM" --help | grep -q -- '--net'; then
 	tap_fail "wlvm has --net"
 	tap_done
