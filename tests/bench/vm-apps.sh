@@ -14,7 +14,9 @@
 #     works, TCG otherwise) right after boot, with nothing of the app in
 #     the guest's page cache (xterm also starts the guest's Xwayland);
 #   - guest, again: the best of BENCH_REPEAT (default 3) later launches
-#     (one for the desktop apps).
+#     (one for the desktop apps);
+# the guest boots once per vCPU count in VIRTWL_BENCH_CPUS (default "1 2";
+# under TCG each vCPU is a host thread).
 # The guest figures include sending the command over the serial console
 # (a few ms).  Each app is closed, and its window gone, before the next.
 set -u
@@ -118,16 +120,18 @@ native() {
 	done
 }
 
-# guest IMAGE-DIR MEM REPEAT APP...: boots the image; cold_APP (the first
-# launch) and warm_APP (the best of REPEAT more)
+# guest IMAGE-DIR MEM REPEAT CPUS APP...: boots the image with CPUS vCPUs;
+# cold_APP_CPUS (the first launch) and warm_APP_CPUS (the best of REPEAT
+# more)
 guest() {
 	AVM_DIR=$1
 	_mem=$2
 	_rep=$3
-	shift 3
+	_cpus=$4
+	shift 4
 	_t0=$(date +%s)
 	if ! avm_boot --accel "${VIRTWL_BENCH_ACCEL:-auto}" --wayland-sock "$HOST_SOCKET" \
-		--append quiet -m "$_mem"; then
+		--append quiet -m "$_mem" --cpus "$_cpus"; then
 		echo "the guest did not boot; console:"
 		tail -n 20 "$AVM_LOG"
 		exit 1
@@ -138,13 +142,13 @@ guest() {
 	for a in "$@"; do
 		v=$(echo $a | tr - _)
 		first_window "g_bg $a $(app_cmd $a guest /tmp)" "g_kill $a"
-		eval "cold_$v=\$FW"
+		eval "cold_${v}_$_cpus=\$FW"
 		runs=
 		for i in $(seq "$_rep"); do
 			first_window "g_bg $a $(app_cmd $a guest /tmp)" "g_kill $a"
 			runs="$runs $FW"
 		done
-		eval "warm_$v=\$(echo \$runs | best)"
+		eval "warm_${v}_$_cpus=\$(echo \$runs | best)"
 	done
 	avm_poweroff
 }
@@ -153,22 +157,34 @@ guest() {
 table() {
 	echo
 	echo "$1"
-	printf '%-20s %8s %12s %12s %14s\n' app native "guest first" "guest again" "again/native"
 	_r=$2
 	shift 2
+	printf '%-20s %8s' app native
+	for c in $CPUS; do
+		printf ' %12s %12s %14s' "$c vCPU first" "again" "again/native"
+	done
+	echo
 	for a in "$@"; do
 		v=$(echo $a | tr - _)
-		eval "n=\$native_$v c=\$cold_$v w=\$warm_$v"
-		ratio=-
-		case $n$w in *-* | "") ;; *) ratio=$(awk -v a="$w" -v b="$n" 'BEGIN { printf "%.1fx", a / b }') ;; esac
-		printf '%-20s %8s %12s %12s %14s\n' "$a" "$n" "$c" "$w" "$ratio"
+		eval "n=\$native_$v"
+		printf '%-20s %8s' "$a" "$n"
+		for c in $CPUS; do
+			eval "f=\${cold_${v}_$c:--} w=\${warm_${v}_$c:--}"
+			ratio=-
+			case $n$w in *-* | "") ;; *) ratio=$(awk -v a="$w" -v b="$n" 'BEGIN { printf "%.1fx", a / b }') ;; esac
+			printf ' %12s %12s %14s' "$f" "$w" "$ratio"
+		done
+		echo
 	done
-	echo "(native: best of $REPEAT; guest first: the first launch after boot; guest again: best of $_r)"
+	echo "(native: best of $REPEAT; guest first: the first launch after boot; again: best of $_r)"
 }
 
+CPUS=${VIRTWL_BENCH_CPUS:-1 2}
 native $APPS
-guest "$VIRTWL_BUILD/vm/apps" 768M "$REPEAT" $APPS
-boot_apps=$boot_s
+for c in $CPUS; do
+	guest "$VIRTWL_BUILD/vm/apps" 768M "$REPEAT" "$c" $APPS
+	eval "boot_apps_$c=\$boot_s"
+done
 # Debian's desktop apps (make check-programs builds their image from
 # those installed): one more launch each, they are slow under TCG
 DESKTOP=
@@ -180,14 +196,19 @@ if [ -f "$VIRTWL_BUILD/vm/desktop-apps/rootfs.squashfs" ]; then
 fi
 if [ -n "$DESKTOP" ]; then
 	native $DESKTOP
-	guest "$VIRTWL_BUILD/vm/desktop-apps" 2G 1 $DESKTOP
+	for c in $CPUS; do
+		guest "$VIRTWL_BUILD/vm/desktop-apps" 2G 1 "$c" $DESKTOP
+	done
 fi
 host_stop
 
 echo "time to first window: from start to the window mapped on headless sway (pixman), in ms"
 echo "host: $(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
-echo "guest: $(echo "${accel:-?}" | tr a-z A-Z), 1 vCPU; the test image booted in $boot_apps s"
+for c in $CPUS; do
+	eval "b=\$boot_apps_$c"
+	echo "guest: $(echo "${accel:-?}" | tr a-z A-Z), $c vCPU(s): the test image booted in $b s"
+done
 table "the default apps (build/vm/apps); xterm in the guest goes through wlnest's Xwayland, which its first launch starts" "$REPEAT" $APPS
 [ -n "$DESKTOP" ] &&
-	table "Debian's desktop apps (build/vm/desktop-apps, 2 GiB), booted in $boot_s s" 1 $DESKTOP
+	table "Debian's desktop apps (build/vm/desktop-apps, 2 GiB)" 1 $DESKTOP
 exit 0
