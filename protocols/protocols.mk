@@ -11,7 +11,9 @@ WP_DATADIR := $(shell $(PKG_CONFIG) --variable=pkgdatadir wayland-protocols 2>/d
 
 # Every protocol of Debian's wayland-protocols package is forwarded, and
 # from plasma-wayland-protocols KDE's server-side decorations and text-input
-# v2: the forwarder needs no code per protocol (fds are passed on; the few
+# v2, and GNOME's gtk_shell1 (protocols/gtk-shell.xml, GTK's file kept
+# verbatim: no Debian package installs it): the forwarder needs no code per
+# protocol (fds are passed on; the few
 # that need more have hooks: linux-dmabuf).  Left out, as powers over the
 # host session a guest must not have, or as the host's own business:
 #   ext-session-lock      a guest would lock (or unlock) the host's screen
@@ -32,7 +34,8 @@ NEST_XML := $(WL_DATADIR)/wayland.xml \
 	$(filter-out $(addprefix $(WP_DATADIR)/,$(NEST_XML_LEFT_OUT)), \
 		$(sort $(wildcard $(WP_DATADIR)/stable/*/*.xml $(WP_DATADIR)/staging/*/*.xml \
 			$(WP_DATADIR)/unstable/*/*.xml))) \
-	$(addprefix $(PLASMA_DATADIR)/,server-decoration.xml text-input-unstable-v2.xml)
+	$(addprefix $(PLASMA_DATADIR)/,server-decoration.xml text-input-unstable-v2.xml) \
+	protocols/gtk-shell.xml
 
 # Used by wlnest itself (not forwarded) and by test programs.
 TEST_XML := $(addprefix $(WP_DATADIR)/, \

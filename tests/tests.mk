@@ -79,7 +79,8 @@ INTEGRATION_SCRIPTS := $(filter-out $(INTEGRATION_ONCE),$(sort $(wildcard tests/
 TESTS_integration += $(foreach t,$(INTEGRATION_SCRIPTS),$(t) san:$(t)) $(INTEGRATION_ONCE)
 
 # Benchmarks (make bench): tests/bench/run.sh runs every BENCHES entry.
-$(eval $(call test_tool,nullhost,tests/bench/nullhost.c $(call proto_c,xdg-shell),wayland-server))
+$(eval $(call test_tool,nullhost,tests/bench/nullhost.c $(call proto_c,xdg-shell) \
+	$(call proto_c,gtk-shell),wayland-server))
 $(eval $(call test_tool,framebench,tests/bench/framebench.c $(call proto_c,xdg-shell),wayland-client))
 $(eval $(call test_tool,byterelay,tests/bench/byterelay.c,))
 BENCHES += tests/bench/frames.sh tests/bench/x11.sh

@@ -6,11 +6,14 @@
  * configure per toplevel, and on every commit releases the attached buffer
  * and fires the frame callbacks at once.  It never reads a pixel.
  *
- *   nullhost [--slow-us N] SOCKET
+ *   nullhost [--slow-us N] [--gtk-shell] SOCKET
  *       SOCKET: a name in $XDG_RUNTIME_DIR or an absolute path; prints
  *       "nullhost: ready" once listening.  --slow-us makes every commit
  *       take N microseconds, a host slower than its clients, so that
  *       whatever writes to it meets a full socket (backpressure tests).
+ *       --gtk-shell also offers GNOME's gtk_shell1 (v5) and prints each
+ *       request of it and of its gtk_surface1 objects, as "nullhost:
+ *       INTERFACE.REQUEST ARGS" (protocol forwarding tests).
  * SIGTERM/SIGINT end it; it then prints "nullhost: commits=N".
  */
 #include <signal.h>
@@ -20,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <wayland-server.h>
+#include "gtk-shell-server-protocol.h"
 #include "xdg-shell-server-protocol.h"
 
 struct null_surface {
@@ -319,6 +323,119 @@ static void wm_bind(struct wl_client *c, void *data, uint32_t version, uint32_t 
 	wl_resource_set_implementation(r, &wm_impl, NULL, NULL);
 }
 
+/* ---- gtk_shell1: what a GNOME host is asked, printed ---- */
+
+static const char *or_null(const char *s)
+{
+	return s ? s : "(null)";
+}
+
+static void gtk_surface_set_dbus_properties(struct wl_client *c, struct wl_resource *r,
+					    const char *application_id, const char *app_menu_path,
+					    const char *menubar_path, const char *window_object_path,
+					    const char *application_object_path,
+					    const char *unique_bus_name)
+{
+	fprintf(stderr, "nullhost: gtk_surface1.set_dbus_properties application_id=%s\n",
+		or_null(application_id));
+}
+
+static void gtk_surface_set_modal(struct wl_client *c, struct wl_resource *r)
+{
+	fprintf(stderr, "nullhost: gtk_surface1.set_modal\n");
+}
+
+static void gtk_surface_unset_modal(struct wl_client *c, struct wl_resource *r)
+{
+	fprintf(stderr, "nullhost: gtk_surface1.unset_modal\n");
+}
+
+static void gtk_surface_present(struct wl_client *c, struct wl_resource *r, uint32_t time)
+{
+	fprintf(stderr, "nullhost: gtk_surface1.present\n");
+}
+
+static void gtk_surface_request_focus(struct wl_client *c, struct wl_resource *r,
+				      const char *startup_id)
+{
+	fprintf(stderr, "nullhost: gtk_surface1.request_focus %s\n", or_null(startup_id));
+}
+
+static void gtk_surface_titlebar_gesture(struct wl_client *c, struct wl_resource *r,
+					 uint32_t serial, struct wl_resource *seat,
+					 uint32_t gesture)
+{
+	fprintf(stderr, "nullhost: gtk_surface1.titlebar_gesture %u\n", gesture);
+}
+
+static void gtk_surface_release(struct wl_client *c, struct wl_resource *r)
+{
+	fprintf(stderr, "nullhost: gtk_surface1.release\n");
+	wl_resource_destroy(r);
+}
+
+static const struct gtk_surface1_interface gtk_surface_impl = {
+	.set_dbus_properties = gtk_surface_set_dbus_properties,
+	.set_modal = gtk_surface_set_modal,
+	.unset_modal = gtk_surface_unset_modal,
+	.present = gtk_surface_present,
+	.request_focus = gtk_surface_request_focus,
+	.release = gtk_surface_release,
+	.titlebar_gesture = gtk_surface_titlebar_gesture,
+};
+
+static void gtk_shell_get_gtk_surface(struct wl_client *c, struct wl_resource *r, uint32_t id,
+				      struct wl_resource *surface)
+{
+	struct wl_resource *gs = wl_resource_create(c, &gtk_surface1_interface,
+						    wl_resource_get_version(r), id);
+
+	if (!gs) {
+		wl_client_post_no_memory(c);
+		return;
+	}
+	wl_resource_set_implementation(gs, &gtk_surface_impl, NULL, NULL);
+	fprintf(stderr, "nullhost: gtk_shell1.get_gtk_surface\n");
+}
+
+static void gtk_shell_set_startup_id(struct wl_client *c, struct wl_resource *r,
+				     const char *startup_id)
+{
+	fprintf(stderr, "nullhost: gtk_shell1.set_startup_id %s\n", or_null(startup_id));
+}
+
+static void gtk_shell_system_bell(struct wl_client *c, struct wl_resource *r,
+				  struct wl_resource *surface)
+{
+	fprintf(stderr, "nullhost: gtk_shell1.system_bell\n");
+}
+
+static void gtk_shell_notify_launch(struct wl_client *c, struct wl_resource *r,
+				    const char *startup_id)
+{
+	fprintf(stderr, "nullhost: gtk_shell1.notify_launch %s\n", or_null(startup_id));
+}
+
+static const struct gtk_shell1_interface gtk_shell_impl = {
+	.get_gtk_surface = gtk_shell_get_gtk_surface,
+	.set_startup_id = gtk_shell_set_startup_id,
+	.system_bell = gtk_shell_system_bell,
+	.notify_launch = gtk_shell_notify_launch,
+};
+
+static void gtk_shell_bind(struct wl_client *c, void *data, uint32_t version, uint32_t id)
+{
+	struct wl_resource *r = wl_resource_create(c, &gtk_shell1_interface, version, id);
+
+	if (!r) {
+		wl_client_post_no_memory(c);
+		return;
+	}
+	wl_resource_set_implementation(r, &gtk_shell_impl, NULL, NULL);
+	gtk_shell1_send_capabilities(r, 0);
+	fprintf(stderr, "nullhost: gtk_shell1 bound (v%u)\n", version);
+}
+
 static int on_signal(int sig, void *data)
 {
 	wl_display_terminate(data);
@@ -371,14 +488,20 @@ int main(int argc, char **argv)
 	struct wl_display *display;
 	struct wl_event_loop *loop;
 	struct wl_event_source *sigs[3];
+	bool gtk_shell = false;
 
-	if (argc == 4 && strcmp(argv[1], "--slow-us") == 0) {
+	if (argc >= 4 && strcmp(argv[1], "--slow-us") == 0) {
 		slow_us = (useconds_t)atoi(argv[2]);
 		argv += 2;
 		argc -= 2;
 	}
+	if (argc >= 3 && strcmp(argv[1], "--gtk-shell") == 0) {
+		gtk_shell = true;
+		argv++;
+		argc--;
+	}
 	if (argc != 2 || slow_us > 1000000) {
-		fprintf(stderr, "usage: nullhost [--slow-us N] SOCKET\n");
+		fprintf(stderr, "usage: nullhost [--slow-us N] [--gtk-shell] SOCKET\n");
 		return 1;
 	}
 	display = wl_display_create();
@@ -391,6 +514,8 @@ int main(int argc, char **argv)
 	if (!wl_global_create(display, &wl_compositor_interface, 4, NULL, compositor_bind) ||
 	    !wl_global_create(display, &xdg_wm_base_interface, 1, NULL, wm_bind) ||
 	    wl_display_init_shm(display) < 0)
+		return 1;
+	if (gtk_shell && !wl_global_create(display, &gtk_shell1_interface, 5, NULL, gtk_shell_bind))
 		return 1;
 	loop = wl_display_get_event_loop(display);
 	sigs[0] = wl_event_loop_add_signal(loop, SIGTERM, on_signal, display);

@@ -486,7 +486,7 @@ fail_logs() {
 	_fname=$1
 	shift
 	tap_fail "$_fname"
-	for _f in "$@" "${NEST_LOG:-}" "$HOST_LOG"; do
+	for _f in "$@" "${NEST_LOG:-}" "${HOST_LOG:-}"; do
 		[ -n "$_f" ] && log_excerpt "$_f" 12
 	done
 }

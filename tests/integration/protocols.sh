@@ -3,10 +3,13 @@
 #
 # What wlnest forwards: every interface of every protocol in Debian's
 # wayland-protocols package but the ones left out on purpose (protocols/
-# protocols.mk says why), and KDE's server-side decoration and text-input
-# v2 from plasma-wayland-protocols; and a client that needs one of the
-# newly forwarded protocols works through wlnest: weston-editor (text-input
-# v1) on weston, which used to quit at once.
+# protocols.mk says why), KDE's server-side decoration and text-input v2
+# from plasma-wayland-protocols, and GNOME's gtk_shell1 (protocols/
+# gtk-shell.xml); GTK 3 through wlnest reaches a host's gtk_shell1 (nullhost
+# --gtk-shell prints what it is asked: no GNOME host runs here); and a
+# client that needs one of the newly forwarded protocols works through
+# wlnest: weston-editor (text-input v1) on weston, which used to quit at
+# once.
 set -u
 . "$VIRTWL_TOP/tests/lib.sh"
 . "$VIRTWL_TOP/tests/host/lib.sh"
@@ -42,10 +45,11 @@ for x in $all; do
 	esac
 done
 # shellcheck disable=SC2086 # lists of paths
-interfaces $want "$plasma/server-decoration.xml" "$plasma/text-input-unstable-v2.xml" >"$T/want"
+interfaces $want "$plasma/server-decoration.xml" "$plasma/text-input-unstable-v2.xml" \
+	"$VIRTWL_TOP/protocols/gtk-shell.xml" >"$T/want"
 missing=$(comm -23 "$T/want" "$T/listed" | tr '\n' ' ')
-if [ -z "$missing" ] && [ "$(wc -l <"$T/want")" -gt 80 ]; then
-	tap_ok "every interface of wayland-protocols and KDE's server decoration and text-input v2 is forwarded ($(wc -l <"$T/want"))"
+if [ -z "$missing" ] && [ "$(wc -l <"$T/want")" -gt 80 ] && grep -qx gtk_shell1 "$T/want"; then
+	tap_ok "every interface of wayland-protocols, KDE's server decoration and text-input v2 and GNOME's gtk_shell1 is forwarded ($(wc -l <"$T/want"))"
 else
 	tap_fail "every interface of wayland-protocols is forwarded; missing: $missing"
 fi
@@ -57,6 +61,34 @@ if [ "$(wc -l <"$T/skip")" -ge 6 ] && [ -z "$also" ]; then
 	tap_ok "session lock, DRM leases, xwayland-shell, fullscreen-shell, input-method v1 are not"
 else
 	tap_fail "the protocols left out are not forwarded; forwarded: $also"
+fi
+
+# ---- GNOME's gtk_shell1: GTK 3 through wlnest to a host offering it ----
+if [ "${VIRTWL_DIRECT:-0}" = 1 ] || ! command -v gtk3-widget-factory >/dev/null; then
+	tap_skip "GTK 3 reaches the host's gtk_shell1 through wlnest" "direct mode, or gtk3-widget-factory is not installed"
+else
+	mkdir -m 700 "$T/gnome"
+	spawn gnomehost env XDG_RUNTIME_DIR="$T/gnome" "$TOOLS/nullhost" --gtk-shell gnome-0
+	gnome_pid=$SPAWNED_PID
+	real_host=${HOST_SOCKET:-}
+	HOST_SOCKET=$T/gnome/gnome-0
+	if wait_until 10 test -S "$HOST_SOCKET" && nest_start; then
+		spawn gtk3 guest_run env GDK_BACKEND=wayland gtk3-widget-factory
+		if wait_until 30 grep -q '^nullhost: gtk_surface1\.' "$LOGDIR/gnomehost.log" &&
+			grep -qx 'nullhost: gtk_shell1 bound (v5)' "$LOGDIR/gnomehost.log" &&
+			grep -qx 'nullhost: gtk_shell1.get_gtk_surface' "$LOGDIR/gnomehost.log"; then
+			tap_ok "GTK 3 reaches the host's gtk_shell1 (v5) through wlnest: $(grep -c '^nullhost: gtk_' "$LOGDIR/gnomehost.log") requests"
+		else
+			fail_logs "GTK 3 reaches the host's gtk_shell1 through wlnest" \
+				"$LOGDIR/gnomehost.log" "$LOGDIR/gtk3.log" "$NEST_LOG"
+		fi
+		stop_pid "$SPAWNED_PID" >/dev/null
+		nest_stop
+	else
+		fail_logs "wlnest starts in front of nullhost --gtk-shell" "$LOGDIR/gnomehost.log"
+	fi
+	stop_pid "$gnome_pid" >/dev/null
+	HOST_SOCKET=$real_host
 fi
 
 if [ "${VIRTWL_DIRECT:-0}" = 1 ] || ! command -v weston-editor >/dev/null; then

@@ -7,7 +7,9 @@
 # are), host/qemu/ GPL-2.0-or-later (compiled into QEMU), the rest MIT.
 # Documents (*.md) and LICENSE itself are prose and exempt, and so are
 # debian/copyright (the licences themselves, machine-readable) and
-# debian/source/format (one word, no room for comments).
+# debian/source/format (one word, no room for comments).  Protocol XML
+# files of other projects (protocols/*.xml) are kept verbatim: each has a
+# FILE.license beside it whose SPDX line is the project's licence.
 set -u
 . "$VIRTWL_TOP/tests/lib.sh"
 cd "$VIRTWL_TOP" || exit 1
@@ -33,6 +35,15 @@ bad=""
 for f in $files; do
 	case $f in *.md | LICENSE | debian/copyright | debian/source/format) continue ;; esac
 	[ -f "$f" ] || continue
+	case $f in
+	protocols/*.xml.license) continue ;;
+	protocols/*.xml)
+		n=$((n + 1))
+		head -n 1 "$f.license" 2>/dev/null | grep -q '^SPDX-License-Identifier: [A-Za-z]' ||
+			bad="$bad $f(no $f.license with an SPDX line)"
+		continue
+		;;
+	esac
 	n=$((n + 1))
 	want=$(expected "$f")
 	got=$(head -n 5 "$f" | sed -n 's/.*SPDX-License-Identifier: \(.*\)$/\1/p' |
