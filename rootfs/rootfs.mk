@@ -35,7 +35,7 @@ vm-apps-image: $(BUILD)/wlnest $(DRIVER_KO) $(VM_APPS_TOOLS)
 		-- $(ROOTFS_DEFAULT_APPS) weston-simple-shm sway swaybg cage
 
 # Debian's desktop apps (tests/vm/test-guest-apps.sh): those installed.
-VM_DESKTOP_APPS := firefox-esr chromium gtk4-widget-factory featherpad mpv
+VM_DESKTOP_APPS := firefox-esr chromium gtk4-widget-factory gtk4-demo featherpad mpv
 VM_DESKTOP_DIR := $(BUILD)/vm/desktop-apps
 
 .PHONY: vm-desktop-image
@@ -47,5 +47,5 @@ vm-desktop-image: $(BUILD)/wlnest $(DRIVER_KO)
 check-programs: vm-apps-image vm-desktop-image
 TESTS_vm += tests/vm/test-apps.sh tests/vm/test-net.sh tests/vm/test-home.sh tests/vm/test-desktop.sh \
 	tests/vm/test-guest-apps.sh
-BENCHES += tests/bench/vm-frames.sh tests/bench/vm-apps.sh
+BENCHES += tests/bench/vm-frames.sh tests/bench/vm-apps.sh tests/bench/toolkit.sh
 TESTS_unit += tests/unit/test-mkrootfs.sh

@@ -14,7 +14,9 @@
  *       --gtk-shell also offers GNOME's gtk_shell1 (v5) and prints each
  *       request of it and of its gtk_surface1 objects, as "nullhost:
  *       INTERFACE.REQUEST ARGS" (protocol forwarding tests).
- * SIGTERM/SIGINT end it; it then prints "nullhost: commits=N".
+ * SIGTERM/SIGINT end it; it then prints "nullhost: commits=N", which
+ * SIGUSR2 prints at any time (frame rates of clients that pace
+ * themselves).
  */
 #include <signal.h>
 #include <stdbool.h>
@@ -436,6 +438,12 @@ static void gtk_shell_bind(struct wl_client *c, void *data, uint32_t version, ui
 	fprintf(stderr, "nullhost: gtk_shell1 bound (v%u)\n", version);
 }
 
+static int on_count(int sig, void *data)
+{
+	fprintf(stderr, "nullhost: commits=%lu\n", commits);
+	return 0;
+}
+
 static int on_signal(int sig, void *data)
 {
 	wl_display_terminate(data);
@@ -487,7 +495,7 @@ int main(int argc, char **argv)
 {
 	struct wl_display *display;
 	struct wl_event_loop *loop;
-	struct wl_event_source *sigs[3];
+	struct wl_event_source *sigs[4];
 	bool gtk_shell = false;
 
 	if (argc >= 4 && strcmp(argv[1], "--slow-us") == 0) {
@@ -521,12 +529,14 @@ int main(int argc, char **argv)
 	sigs[0] = wl_event_loop_add_signal(loop, SIGTERM, on_signal, display);
 	sigs[1] = wl_event_loop_add_signal(loop, SIGINT, on_signal, display);
 	sigs[2] = wl_event_loop_add_signal(loop, SIGUSR1, on_hotplug, display);
+	sigs[3] = wl_event_loop_add_signal(loop, SIGUSR2, on_count, display);
 	fprintf(stderr, "nullhost: ready\n");
 	wl_display_run(display);
 	fprintf(stderr, "nullhost: commits=%lu\n", commits);
 	wl_event_source_remove(sigs[0]);
 	wl_event_source_remove(sigs[1]);
 	wl_event_source_remove(sigs[2]);
+	wl_event_source_remove(sigs[3]);
 	wl_display_destroy_clients(display);
 	wl_display_destroy(display);
 	return 0;
