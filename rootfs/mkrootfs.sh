@@ -116,6 +116,7 @@ command -v mksquashfs >/dev/null || [ "$resolve_only" = 1 ] ||
 	die "mksquashfs is missing (install squashfs-tools)"
 
 # --debs: a Debian system from downloaded packages (debs_image below).
+[ -z "$mirror" ] || [ "$debs" = 1 ] || die "--mirror goes with --debs"
 debs_cache=${VIRTWL_CACHE:-/var/cache/virtwl}/debs
 suite= sources=
 if [ "$debs" = 1 ]; then
@@ -144,7 +145,8 @@ fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/mkrootfs.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# (not into what a chroot left mounted: the host's /dev, /proc, /sys)
+trap 'rm -rf --one-file-system "$work"' EXIT
 trap 'exit 130' INT TERM
 
 # ---- the cache key of the inputs ----

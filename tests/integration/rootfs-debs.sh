@@ -69,6 +69,8 @@ else
 	exit 1
 fi
 unsquashfs -l -d '' "$img/rootfs.squashfs" 2>/dev/null | sed 's,^/*,/,' >"$T/list"
+# regular files only (dpkg leaves directories and symlinks it excludes)
+unsquashfs -ll -d '' "$img/rootfs.squashfs" 2>/dev/null | awk '/^-/ { print $6 }' >"$T/files"
 m=$img/manifest.txt
 tap_check "the app and its libraries (libwayland-client, libxkbcommon)" sh -c "
 	grep -qx /usr/bin/$app '$T/list' &&
@@ -90,8 +92,8 @@ tap_check "the session's user next to Debian's system users" sh -c "
 	grep -q '^user:x:1000:1000:' '$T/passwd' && grep -q '^_apt:' '$T/passwd'"
 tap_check "no machine id, no resolv.conf of this machine, no documentation but copyrights" sh -c "
 	! grep -qE '^/etc/machine-id\$|^/var/lib/dbus/machine-id\$|^/etc/resolv.conf\$' '$T/list' &&
-	! grep -E '^/usr/share/doc/' '$T/list' | grep -vE '^/usr/share/doc/[^/]+(/copyright)?\$' | grep -q . &&
-	! grep -qE '^/usr/share/man/.' '$T/list'"
+	! grep -E '^/usr/share/(doc|man|locale)/' '$T/files' |
+		grep -vE '^/usr/share/doc/[^/]+/copyright\$|^/usr/share/locale/locale.alias\$' | grep -q ."
 tap_check "the manifest: the app's package, our files, every file's package" sh -c "
 	grep -qx 'package app $app' '$m' && grep -q '^package rule xwayland\$' '$m' &&
 	grep -q '^file /usr/bin/wlnest ' '$m' && grep -qx 'data /usr/bin/$app $app' '$m' &&
