@@ -328,22 +328,28 @@ debs_image() {
 	step "mmdebstrap: Debian $suite with ${apps[*]} (${#kind[@]} packages named; log: $log)"
 	# The cache's packages go into apt's archive before the download
 	# (hard links when they can) and what was downloaded back after it;
-	# --skip=essential/unlink keeps the essential ones for that.
-	# Documentation, manuals and translations are left out by dpkg, here
-	# and in the guest (its configuration stays), and dpkg does not sync
-	# (the guest's root is a tmpfs overlay).  /usr is merged the way
-	# debootstrap does (mmdebstrap's merged-usr hook, with usr-is-merged):
-	# else apt takes usrmerge, and perl with it, for init-system-helpers.
+	# --skip=essential/unlink keeps the essential ones for that.  Once
+	# the package lists are there, apt checks the names (before the
+	# essential packages are installed, which takes a while).
+	# Documentation, manuals and translations are left out by dpkg's
+	# path-exclude rules from the essential packages on (here and in the
+	# guest, where they stay; given to mmdebstrap, they would slow its
+	# extraction of the essential packages fourfold), and removed from
+	# those afterwards.  dpkg does not sync (the guest's root is a tmpfs
+	# overlay).  /usr is merged the way debootstrap does (mmdebstrap's
+	# merged-usr hook, with usr-is-merged): else apt takes usrmerge, and
+	# perl with it, for init-system-helpers.
+	printf '%s\n' '# virtwl guest image: no documentation, manuals, translations' \
+		'path-exclude=/usr/share/doc/*' 'path-include=/usr/share/doc/*/copyright' \
+		'path-exclude=/usr/share/man/*' 'path-exclude=/usr/share/info/*' \
+		'path-exclude=/usr/share/locale/*' 'path-include=/usr/share/locale/locale.alias' \
+		>"$work/virtwl-nodoc"
 	mmdebstrap --variant=apt --mode=root --skip=essential/unlink \
 		--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
 		--include="$include" \
 		--dpkgopt='force-unsafe-io' \
-		--dpkgopt='path-exclude=/usr/share/doc/*' \
-		--dpkgopt='path-include=/usr/share/doc/*/copyright' \
-		--dpkgopt='path-exclude=/usr/share/man/*' \
-		--dpkgopt='path-exclude=/usr/share/info/*' \
-		--dpkgopt='path-exclude=/usr/share/locale/*' \
-		--dpkgopt='path-include=/usr/share/locale/locale.alias' \
+		--essential-hook="copy-in $work/virtwl-nodoc /etc/dpkg/dpkg.cfg.d/" \
+		--extract-hook="APT_CONFIG=\"\$MMDEBSTRAP_APT_CONFIG\" apt-get --simulate --quiet=2 install ${include//,/ } >/dev/null" \
 		--setup-hook="mkdir -p \"\$1/var/cache/apt/archives\" && { cp -l $c/*.deb \"\$1/var/cache/apt/archives/\" 2>/dev/null || cp $c/*.deb \"\$1/var/cache/apt/archives/\" 2>/dev/null || true; }" \
 		--customize-hook="$debs_qt_hook" \
 		--customize-hook="cp -ln \"\$1\"/var/cache/apt/archives/*.deb $c/ 2>/dev/null || cp -n \"\$1\"/var/cache/apt/archives/*.deb $c/ 2>/dev/null || true" \
@@ -351,6 +357,10 @@ debs_image() {
 		"$suite" "$root" ${sources:+"$sources"} >"$log" 2>&1 ||
 		debs_failed "$log"
 	step "installed $(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${db:Status-Status}\n' | grep -cx installed) packages"
+	# what the rules leave out, from the essential packages too
+	find "$root/usr/share/doc" -mindepth 2 ! -type d ! -name copyright -delete
+	find "$root/usr/share/man" "$root/usr/share/info" -mindepth 1 -delete 2>/dev/null || true
+	find "$root/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
 
 	# Our programs, and any library of theirs no package brought (from
 	# /usr/local); the others are the packages'.
