@@ -178,4 +178,6 @@ esac
 # A clean file system for the next boot.
 [ "$home" = 1 ] && sync && umount "$HOME" 2>/dev/null
 echo "virtwl: powering off at $(up) s"
-poweroff -f
+# busybox's: an image of Debian packages may have systemd's poweroff,
+# which needs systemd as init
+busybox poweroff -f

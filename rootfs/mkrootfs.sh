@@ -9,6 +9,8 @@
 #
 #   rootfs/mkrootfs.sh -o DIR [-k KVER] [-w VIRTIO_WL_KO] [-p FILE[:DEST]]...
 #                      [-n] [-q] [--] APP...
+#   rootfs/mkrootfs.sh --debs [--mirror URL] -o DIR [-k KVER] [-w VIRTIO_WL_KO]
+#                      [-p FILE[:DEST]]... [-q] [--] PACKAGE...
 #
 #   -o DIR    output directory: DIR/rootfs.squashfs, DIR/initramfs.cpio.gz,
 #             DIR/manifest.txt (every file and where it came from)
@@ -21,6 +23,15 @@
 #   -q        quiet: no progress lines
 #   APP       a program name looked up in PATH, or a path.  A name that is
 #             not an installed program fails the build.
+#   --debs    the root is a Debian system that mmdebstrap installs from
+#             downloaded packages instead of files of this machine: the
+#             PACKAGEs (Debian package names, which need not be installed
+#             here) with their dependencies, dpkg and apt; see below.
+#             Needs root and the network; the packages are kept in
+#             ${VIRTWL_CACHE:-/var/cache/virtwl}/debs for the next build.
+#   --mirror URL  (--debs) the Debian mirror (default: the sources of this
+#             machine, /etc/apt/sources.list.d/debian.sources); the suite
+#             is this machine's release
 #
 # An image holds the Debian package closure of its apps:
 #  1. programs and libraries: the apps, ours, Xwayland, setpriv, and what
@@ -36,6 +47,15 @@
 #     (the helpers Xwayland runs, X core fonts, the caches package
 #     triggers make for gdk-pixbuf, GTK and GIO, compiled GSettings
 #     schemas, terminfo, the C.UTF-8 locale); see kind_rules.
+# With --debs, the root is `mmdebstrap --variant=apt` of the PACKAGEs, of
+# xwayland, xfonts-base and glvnd's GL dispatch libraries, and of the
+# packages owning our programs' libraries (Qt's Wayland plugins are added
+# when Qt came in); maintainer scripts and triggers have run, so dpkg's
+# database is complete and apt works in the guest (after apt update, with
+# wlvm --net).  Documentation, manuals and translations are left out by
+# dpkg path-exclude rules that stay in the guest.  Our programs, busybox,
+# the guest init, the session's user and the font caches are added as in
+# the default mode; -n does not apply.
 # Results are cached by content: when the inputs are unchanged nothing is
 # rebuilt, and when only the package database changed but the resolved
 # files did not, the image is kept.
@@ -48,7 +68,7 @@ search_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 busybox=/bin/busybox
 
 orig_args=("$@")
-out= kver= wl_ko= resolve_only=0 quiet=0
+out= kver= wl_ko= resolve_only=0 quiet=0 debs=0 mirror=
 programs=()	# "SRC:DEST" of our own programs
 apps=()
 while [ $# -gt 0 ]; do
@@ -59,8 +79,10 @@ while [ $# -gt 0 ]; do
 	-p) programs+=("$2"); shift 2 ;;
 	-n) resolve_only=1; shift ;;
 	-q) quiet=1; shift ;;
+	--debs) debs=1; shift ;;
+	--mirror) mirror=$2; shift 2 ;;
 	--) shift; apps+=("$@"); break ;;
-	-h | --help) sed -n '4,38s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h | --help) awk 'NR < 4 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; exit 0 ;;
 	-*) echo "mkrootfs: unknown option $1 (see --help)" >&2; exit 2 ;;
 	*) apps+=("$1"); shift ;;
 	esac
@@ -93,10 +115,38 @@ fi
 command -v mksquashfs >/dev/null || [ "$resolve_only" = 1 ] ||
 	die "mksquashfs is missing (install squashfs-tools)"
 
+# --debs: a Debian system from downloaded packages (debs_image below).
+[ -z "$mirror" ] || [ "$debs" = 1 ] || die "--mirror goes with --debs"
+debs_cache=${VIRTWL_CACHE:-/var/cache/virtwl}/debs
+suite= sources=
+if [ "$debs" = 1 ]; then
+	[ "$resolve_only" = 0 ] || die "-n resolves installed programs; with --debs, apt resolves the packages at build time"
+	[ ${#apps[@]} -gt 0 ] || die "--debs needs one Debian package name or more"
+	for a in "${apps[@]}"; do
+		[[ $a =~ ^[a-z0-9][a-z0-9+.-]+$ ]] ||
+			die "'$a' is not a Debian package name (--debs takes package names, e.g. x11-apps for xeyes)"
+	done
+	command -v mmdebstrap >/dev/null && [ -d /usr/share/mmdebstrap/hooks/merged-usr ] ||
+		die "mmdebstrap is missing (scripts/install-deps.sh deb installs it)"
+	[ "$(id -u)" = 0 ] ||
+		die "--debs needs root: mmdebstrap installs the packages in its root mode, where maintainer scripts run as root (run mkrootfs with sudo; its unshare mode would leave a tree owned by subordinate ids)"
+	suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	[ -n "$suite" ] || suite=bookworm
+	# the mirror: --mirror, or this machine's sources (same suites,
+	# updates and security, so our programs find the libraries they
+	# were built with), or mmdebstrap's default
+	if [ -n "$mirror" ]; then
+		sources=$mirror
+	elif [ -f /etc/apt/sources.list.d/debian.sources ]; then
+		sources=/etc/apt/sources.list.d/debian.sources
+	fi
+fi
+
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/mkrootfs.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# (not into what a chroot left mounted: the host's /dev, /proc, /sys)
+trap 'rm -rf --one-file-system "$work"' EXIT
 trap 'exit 130' INT TERM
 
 # ---- the cache key of the inputs ----
@@ -106,7 +156,12 @@ trap 'exit 130' INT TERM
 # change what an app resolves to).
 stat_key() { stat -L -c '%n %s %Y' "$@" 2>/dev/null || true; }
 {
-	echo "kver=$kver apps=${apps[*]:-} resolve_only=$resolve_only"
+	echo "kver=$kver apps=${apps[*]:-} resolve_only=$resolve_only debs=$debs"
+	# --debs: the suite and the mirror (a sources file by content)
+	if [ "$debs" = 1 ]; then
+		echo "suite=$suite sources=$sources"
+		[ -f "$sources" ] && cat "$sources"
+	fi
 	# contents only: the key must not depend on how paths are spelled
 	cat "$0" "$self_dir"/init-initramfs.sh "$self_dir"/init-guest.sh \
 		"$self_dir"/udhcpc-guest.sh "$self_dir"/mkinitramfs.sh | sha256sum
@@ -116,7 +171,7 @@ stat_key() { stat -L -c '%n %s %Y' "$@" 2>/dev/null || true; }
 	stat_key /var/lib/dpkg/status "/lib/modules/$kver/modules.dep" "$busybox" \
 		/etc/ld.so.cache
 	# apps that no package owns (/usr/local) change without dpkg
-	for a in "${apps[@]}"; do
+	[ "$debs" = 1 ] || for a in "${apps[@]}"; do
 		case $a in */*) stat_key "$a" ;; *) stat_key "$(PATH=$search_path command -v -- "$a" || true)" ;; esac
 	done
 } >"$work/input.key"
@@ -127,6 +182,228 @@ if [ "$resolve_only" = 0 ] && [ -f "$out/rootfs.squashfs" ] &&
 	step "up to date ($out)"
 	exit 0
 fi
+
+# ---- what every image gets on top of its files ----
+# finish_tree ROOT: busybox, the system files, the guest init and the
+# font caches, into a tree of the image's files (ours or, with --debs, a
+# Debian system, whose own system files are kept).
+finish_tree() {
+	local root=$1 a dest
+	# busybox: the shell and the tools, where no real program is.
+	cp "$busybox" "$root/usr/bin/busybox"
+	"$busybox" --list-full | while read -r a; do
+		dest=$root/$(image_path "/$a")
+		[ -e "$dest" ] || [ -L "$dest" ] || ln -s /usr/bin/busybox "$dest"
+	done
+
+	# The system files a program may look for.
+	# The session's user (uid 1000) runs wlnest, Xwayland and the apps;
+	# root is left to init and the serial console.
+	if [ "$debs" = 1 ]; then
+		# Debian's, with the system users its packages made
+		grep -q '^user:' "$root/etc/passwd" ||
+			echo 'user:x:1000:1000:virtwl session:/home/user:/bin/sh' >>"$root/etc/passwd"
+		grep -q '^user:' "$root/etc/group" || echo 'user:x:1000:' >>"$root/etc/group"
+		for a in shadow gshadow; do
+			[ -f "$root/etc/$a" ] && ! grep -q '^user:' "$root/etc/$a" || continue
+			case $a in
+			shadow) echo 'user:*::0:99999:7:::' ;;
+			gshadow) echo 'user:!::' ;;
+			esac >>"$root/etc/$a"
+		done
+	else
+		cat >"$root/etc/passwd" <<-'EOF2'
+		root:x:0:0:root:/root:/bin/sh
+		user:x:1000:1000:virtwl session:/home/user:/bin/sh
+		nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+		EOF2
+		printf 'root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n' >"$root/etc/group"
+	fi
+	mkdir -p "$root/home/user"
+	[ -f "$root/etc/nsswitch.conf" ] ||
+		printf 'passwd: files\ngroup: files\nhosts: files\n' >"$root/etc/nsswitch.conf"
+	[ -f "$root/etc/hosts" ] || printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n' >"$root/etc/hosts"
+	echo virtwl-guest >"$root/etc/hostname"
+	[ -f "$root/etc/shells" ] || echo /bin/sh >"$root/etc/shells"
+	[ -f "$root/etc/fstab" ] || : >"$root/etc/fstab"
+	# A machine id is one machine's, made on its first boot: a read-only
+	# image must not hold one (D-Bus and browsers wait on an empty one).
+	# The default mode takes none, as no package lists it.
+	rm -f "$root/etc/machine-id" "$root/var/lib/dbus/machine-id"
+	# Debian's /etc/profile reads /etc/profile.d; ours is the only one
+	# without it.
+	a=$root/etc/profile
+	[ "$debs" = 1 ] && mkdir -p "$root/etc/profile.d" && a=$root/etc/profile.d/virtwl.sh
+	cat >"$a" <<-'EOF2'
+	export PATH=/usr/local/bin:/usr/bin:/usr/sbin
+	# the session's display, also for root on the serial console
+	export LANG=C.UTF-8 XDG_RUNTIME_DIR=/run/user/1000
+	export WAYLAND_DISPLAY=wayland-0 DISPLAY=:0
+	if [ "$(id -u)" = 0 ]; then
+		export HOME=/root
+		PS1='virtwl-guest# '
+	else
+		export HOME=/home/user
+		PS1='virtwl-guest$ '
+	fi
+	EOF2
+	mkdir -p "$root/usr/lib/virtwl"
+	install -m 755 "$self_dir/init-guest.sh" "$root/usr/lib/virtwl/init"
+	install -m 755 "$self_dir/udhcpc-guest.sh" "$root/usr/lib/virtwl/udhcpc"
+	printf '%s\n' "${apps[@]}" >"$root/etc/virtwl-apps"
+	ln -sf ../proc/self/mounts "$root/etc/mtab"
+	echo "$kver" >"$root/etc/virtwl-kernel"
+
+	if [ $fc_cache = 1 ] && command -v fc-cache >/dev/null; then
+		step "font caches (fc-cache)"
+		mkdir -p "$root/var/cache/fontconfig"
+		fc-cache -s -y "$root" >/dev/null 2>&1 || echo "mkrootfs: note: fc-cache failed; apps will scan fonts at start" >&2
+	fi
+}
+
+# pack_root ROOT: the squashfs image of the tree.
+pack_root() {
+	local root=$1 size
+	size=$(du -sm "$root" | cut -f1)
+	step "squashfs of $size MiB ($(find "$root" -type f | wc -l) files)"
+	rm -f "$out/rootfs.squashfs.tmp"
+	# zstd decompresses quickly even under emulation; 128 KiB blocks.
+	mksquashfs "$root" "$out/rootfs.squashfs.tmp" -noappend -all-root \
+		-comp zstd -Xcompression-level 6 -b 131072 -quiet -no-progress \
+		-processors "$(nproc)" >/dev/null
+	mv "$out/rootfs.squashfs.tmp" "$out/rootfs.squashfs"
+}
+
+# make_initramfs: the initramfs, and the key of what was built.
+make_initramfs() {
+	step "initramfs: modules for $kver${wl_ko:+, $(basename "$wl_ko")}"
+	"$self_dir/mkinitramfs.sh" -o "$out/initramfs.cpio.gz" -k "$kver" \
+		-m virtio_pci,virtio_blk,virtio_rng,virtio_net,squashfs,overlay,crc32c_generic,ext4 ${wl_ko:+-m "$wl_ko"} \
+		-i "$self_dir/init-initramfs.sh"
+	echo "$input_key" >"$out/.input-key"
+	# how this image was made, to make it again (tests check the cache with it)
+	printf '%q ' "$0" "${orig_args[@]}" >"$out/build-command"
+	echo >>"$out/build-command"
+	step "done: $out/rootfs.squashfs ($(du -h "$out/rootfs.squashfs" | cut -f1)), $out/initramfs.cpio.gz ($(du -h "$out/initramfs.cpio.gz" | cut -f1))"
+}
+
+# ---- --debs: a Debian system from downloaded packages ----
+# What every image has, as packages: Xwayland (setpriv comes with
+# util-linux, which is essential), the X core fonts it needs, and glvnd's
+# GL dispatch libraries, which libepoxy opens itself (see kind_rules).
+debs_rule_pkgs="xwayland xfonts-base libegl1 libgl1 libgles2"
+# Qt finds its Wayland platform plugin in a package no Qt app depends
+# on: installed when Qt came in (a customize hook of mmdebstrap).
+debs_qt_hook='p=
+ls "$1"/usr/lib/*/libQt5Gui.so.5 >/dev/null 2>&1 && p="$p qtwayland5"
+ls "$1"/usr/lib/*/libQt6Gui.so.6 >/dev/null 2>&1 && p="$p qt6-wayland"
+[ -z "$p" ] || chroot "$1" apt-get install --yes --no-install-recommends $p'
+
+debs_failed() {	# LOG: says why mmdebstrap failed, and exits
+	local log=$1 names net_re
+	names=$(sed -n -e "s/^E: Unable to locate package \(.*\)$/\1/p" \
+		-e "s/^E: Package '\([^']*\)' has no installation candidate$/\1/p" "$log" |
+		sort -u | paste -sd' ' -)
+	net_re='Temporary failure resolving|Could not resolve|Could not connect|Unable to connect|Connection refused|Connection timed out|Network is unreachable|No route to host|Failed to fetch'
+	if grep -qE "$net_re" "$log"; then
+		grep -m 1 -E "$net_re" "$log" | sed 's/^/mkrootfs: apt: /' >&2
+		die "cannot download from the mirror (${sources:-deb.debian.org}): is the network up? (mmdebstrap's log: $log)"
+	fi
+	[ -z "$names" ] ||
+		die "no such package in Debian $suite: $names (--debs takes package names; apt-cache search, or dpkg -S on a machine that has the program, finds them)"
+	tail -n 15 "$log" | sed 's/^/mkrootfs: mmdebstrap: /' >&2
+	die "mmdebstrap failed (its log: $log)"
+}
+
+debs_image() {
+	local root=$work/root log=$out/mmdebstrap.log c pk src dest include
+	local -A kind=() copied=()
+	for pk in $debs_rule_pkgs; do kind[$pk]=rule; done
+	while read -r pk; do [ -n "${kind[$pk]:-}" ] || kind[$pk]=owner; done <"$work/owners"
+	for pk in "${apps[@]}"; do kind[$pk]=app; done
+	include=$(printf '%s\n' "${!kind[@]}" | sort | paste -sd, -)
+	mkdir -p "$debs_cache" || die "cannot make the package cache $debs_cache"
+	c=$(printf %q "$debs_cache")
+	rm -f "$out/.image-key"	# the image is not the default mode's
+	step "mmdebstrap: Debian $suite with ${apps[*]} (${#kind[@]} packages named; log: $log)"
+	# The cache's packages go into apt's archive before the download
+	# (hard links when they can) and what was downloaded back after it;
+	# --skip=essential/unlink keeps the essential ones for that.  Once
+	# the package lists are there, apt checks the names (before the
+	# essential packages are installed, which takes a while).
+	# Documentation, manuals and translations are left out by dpkg's
+	# path-exclude rules from the essential packages on (here and in the
+	# guest, where they stay; given to mmdebstrap, they would slow its
+	# extraction of the essential packages fourfold), and removed from
+	# those afterwards.  dpkg does not sync (the guest's root is a tmpfs
+	# overlay).  /usr is merged the way debootstrap does (mmdebstrap's
+	# merged-usr hook, with usr-is-merged): else apt takes usrmerge, and
+	# perl with it, for init-system-helpers.
+	printf '%s\n' '# virtwl guest image: no documentation, manuals, translations' \
+		'path-exclude=/usr/share/doc/*' 'path-include=/usr/share/doc/*/copyright' \
+		'path-exclude=/usr/share/man/*' 'path-exclude=/usr/share/info/*' \
+		'path-exclude=/usr/share/locale/*' 'path-include=/usr/share/locale/locale.alias' \
+		>"$work/virtwl-nodoc"
+	mmdebstrap --variant=apt --mode=root --skip=essential/unlink \
+		--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
+		--include="$include" \
+		--dpkgopt='force-unsafe-io' \
+		--essential-hook="copy-in $work/virtwl-nodoc /etc/dpkg/dpkg.cfg.d/" \
+		--extract-hook="APT_CONFIG=\"\$MMDEBSTRAP_APT_CONFIG\" apt-get --simulate --quiet=2 install ${include//,/ } >/dev/null" \
+		--setup-hook="mkdir -p \"\$1/var/cache/apt/archives\" && { cp -l $c/*.deb \"\$1/var/cache/apt/archives/\" 2>/dev/null || cp $c/*.deb \"\$1/var/cache/apt/archives/\" 2>/dev/null || true; }" \
+		--customize-hook="$debs_qt_hook" \
+		--customize-hook="cp -ln \"\$1\"/var/cache/apt/archives/*.deb $c/ 2>/dev/null || cp -n \"\$1\"/var/cache/apt/archives/*.deb $c/ 2>/dev/null || true" \
+		--customize-hook='rm -f "$1/etc/resolv.conf"' \
+		"$suite" "$root" ${sources:+"$sources"} >"$log" 2>&1 ||
+		debs_failed "$log"
+	step "installed $(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${db:Status-Status}\n' | grep -cx installed) packages"
+	# what the rules leave out, from the essential packages too
+	find "$root/usr/share/doc" -mindepth 2 ! -type d ! -name copyright -delete
+	find "$root/usr/share/man" "$root/usr/share/info" -mindepth 1 -delete 2>/dev/null || true
+	find "$root/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
+
+	# Our programs, and any library of theirs no package brought (from
+	# /usr/local); the others are the packages'.
+	for src in "${!copy_to[@]}"; do
+		dest=${copy_to[$src]}
+		{ [ -e "$root$dest" ] || [ -L "$root$dest" ]; } && continue
+		mkdir -p "$root$(dirname "$dest")"
+		cp -L --preserve=mode,timestamps "$src" "$root$dest"
+		copied[$dest]=$src
+	done
+	ls "$root"/usr/lib/*/libfontconfig.so.1 >/dev/null 2>&1 && fc_cache=1
+	finish_tree "$root"
+
+	# The manifest: the packages, our files, and every other file with
+	# the package it came from ("made": by maintainer scripts, triggers
+	# or the steps above).
+	(cd "$root" && find . -xdev ! -type d -printf '/%P\n') | LC_ALL=C sort >"$work/tree-files"
+	awk '{ n = FILENAME; sub(/.*\//, "", n); sub(/\.list$/, "", n); sub(/:.*/, "", n); print $0 "\t" n }' \
+		"$root"/var/lib/dpkg/info/*.list |
+		sed -E 's,^/(bin|sbin|lib|lib64|lib32|libx32)/,/usr/\1/,' |
+		LC_ALL=C sort -t "$(printf '\t')" -k1,1 -u >"$work/deb-files"
+	{
+		echo "# virtwl guest image: kernel $kver, apps: ${apps[*]}"
+		echo "# Debian $suite from ${sources:-deb.debian.org}, installed by mmdebstrap (--debs)"
+		echo "# packages (app: named; rule: in every image; owner: owns a library of our programs; dep: installed with them)"
+		dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${db:Status-Status} ${Package}\n' |
+			while read -r st pk; do
+				[ "$st" = installed ] && echo "package ${kind[$pk]:-dep} $pk"
+			done | sort -k2,2 -k3
+		for dest in "${!copied[@]}"; do echo "file $dest ${copied[$dest]}"; done | sort
+		# data PATH PACKAGE, made PATH
+		LC_ALL=C join -t "$(printf '\t')" -a 1 "$work/tree-files" "$work/deb-files" |
+			awk -F '\t' '{ if ($2 != "") print "data " $1 " " $2; else print "made " $1 }' |
+			grep -vxF -f <(for dest in "${!copied[@]}"; do echo "made $dest"; done; echo '#')
+		[ $fc_cache = 1 ] && echo "fc-cache"
+		echo "busybox $busybox"
+		echo "module $wl_ko"
+	} >"$work/manifest.txt"
+
+	pack_root "$root"
+	cp "$work/manifest.txt" "$out/manifest.txt"
+	make_initramfs
+}
 
 # ---- 1. programs ----
 # Paths are kept as the host spells them; the image is /usr-merged, so
@@ -175,7 +452,9 @@ add_program() {	# SRC [DEST] : ELF or script
 
 data_extra=()	# host paths of data files a rule adds
 data_dirs=()	# host directories copied whole
-for a in "${apps[@]}"; do
+host_apps=("${apps[@]}")	# --debs: the apps are packages, not programs
+[ "$debs" = 1 ] && host_apps=()
+for a in "${host_apps[@]}"; do
 	case $a in
 	*/*) p=$(realpath -e -- "$a" 2>/dev/null || true) ;;
 	*) p=$(PATH=$search_path command -v -- "$a" 2>/dev/null || true) ;;
@@ -194,14 +473,19 @@ for spec in "${programs[@]}"; do
 	[ -f "$src" ] || { bad+=("program $src does not exist (not built?)"); continue; }
 	add_program "$(realpath "$src")" "$dest"
 done
-# Always: Xwayland for X11 apps (wlnest -X starts it on demand).
-if xw=$(PATH=$search_path command -v Xwayland); then
+# Always: Xwayland for X11 apps (wlnest -X starts it on demand), and
+# setpriv (util-linux), with which init drops to the session's user.
+# (--debs: their packages, xwayland and util-linux, are installed.)
+if [ "$debs" = 1 ]; then
+	:
+elif xw=$(PATH=$search_path command -v Xwayland); then
 	add_program "$xw"
 else
 	bad+=("Xwayland is not installed (scripts/install-deps.sh installs xwayland)")
 fi
-# Always: setpriv (util-linux), with which init drops to the session's user.
-if sp=$(PATH=$search_path command -v setpriv); then
+if [ "$debs" = 1 ]; then
+	:
+elif sp=$(PATH=$search_path command -v setpriv); then
 	add_program "$sp"
 else
 	bad+=("setpriv is not installed (it comes with util-linux)")
@@ -324,8 +608,10 @@ kind_rules() {
 	[ -d /usr/lib/locale/C.utf8 ] && data_dirs+=(/usr/lib/locale/C.utf8)
 	return 0
 }
-kind_rules
-ldd_closure	# modules added by the rules
+if [ "$debs" = 0 ]; then
+	kind_rules
+	ldd_closure	# modules added by the rules
+fi
 
 # ---- 4. packages ----
 # Owners of every ELF file.  Bookworm registers files under /lib while
@@ -344,9 +630,13 @@ for p in "${!copy_to[@]}"; do
 	echo "$r"
 	alt_path "$r"
 done | sort -u >"$work/owned-query"
-xargs -a "$work/owned-query" dpkg-query -S 2>/dev/null | grep -v '^diversion ' |
+xargs -r -a "$work/owned-query" dpkg-query -S 2>/dev/null | grep -v '^diversion ' |
 	sed -n 's/^\([^:]*\)\(:[a-z0-9]*\)\{0,1\}: .*/\1/p' | tr ', ' '\n\n' |
 	sed '/^$/d' | sort -u >"$work/owners" || true
+if [ "$debs" = 1 ]; then
+	debs_image	# the packages owning our programs' libraries go in
+	exit 0
+fi
 [ -s "$work/owners" ] || die "dpkg knows none of the programs' files"
 
 # One pass over the package database: name, status, dependencies.
@@ -579,73 +869,10 @@ else
 		[ $found = 0 ] && break
 	done
 
-	# busybox: the shell and the tools, where no real program is.
-	cp "$busybox" "$root/usr/bin/busybox"
-	"$busybox" --list-full | while read -r a; do
-		dest=$root/$(image_path "/$a")
-		[ -e "$dest" ] || [ -L "$dest" ] || ln -s /usr/bin/busybox "$dest"
-	done
-
-	# The system files a program may look for.
-	# The session's user (uid 1000) runs wlnest, Xwayland and the apps;
-	# root is left to init and the serial console.
-	cat >"$root/etc/passwd" <<-'EOF'
-	root:x:0:0:root:/root:/bin/sh
-	user:x:1000:1000:virtwl session:/home/user:/bin/sh
-	nobody:x:65534:65534:nobody:/nonexistent:/bin/false
-	EOF
-	printf 'root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n' >"$root/etc/group"
-	mkdir -p "$root/home/user"
-	printf 'passwd: files\ngroup: files\nhosts: files\n' >"$root/etc/nsswitch.conf"
-	printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n' >"$root/etc/hosts"
-	echo virtwl-guest >"$root/etc/hostname"
-	echo /bin/sh >"$root/etc/shells"
-	: >"$root/etc/fstab"
-	cat >"$root/etc/profile" <<-'EOF'
-	export PATH=/usr/local/bin:/usr/bin:/usr/sbin
-	# the session's display, also for root on the serial console
-	export LANG=C.UTF-8 XDG_RUNTIME_DIR=/run/user/1000
-	export WAYLAND_DISPLAY=wayland-0 DISPLAY=:0
-	if [ "$(id -u)" = 0 ]; then
-		export HOME=/root
-		PS1='virtwl-guest# '
-	else
-		export HOME=/home/user
-		PS1='virtwl-guest$ '
-	fi
-	EOF
-	mkdir -p "$root/usr/lib/virtwl"
-	install -m 755 "$self_dir/init-guest.sh" "$root/usr/lib/virtwl/init"
-	install -m 755 "$self_dir/udhcpc-guest.sh" "$root/usr/lib/virtwl/udhcpc"
-	printf '%s\n' "${apps[@]}" >"$root/etc/virtwl-apps"
-	ln -sf ../proc/self/mounts "$root/etc/mtab"
-	echo "$kver" >"$root/etc/virtwl-kernel"
-
-	if [ $fc_cache = 1 ] && command -v fc-cache >/dev/null; then
-		step "font caches (fc-cache)"
-		mkdir -p "$root/var/cache/fontconfig"
-		fc-cache -s -y "$root" >/dev/null 2>&1 || echo "mkrootfs: note: fc-cache failed; apps will scan fonts at start" >&2
-	fi
-
-	size=$(du -sm "$root" | cut -f1)
-	step "squashfs of $size MiB ($(find "$root" -type f | wc -l) files)"
-	rm -f "$out/rootfs.squashfs.tmp"
-	# zstd decompresses quickly even under emulation; 128 KiB blocks.
-	mksquashfs "$root" "$out/rootfs.squashfs.tmp" -noappend -all-root \
-		-comp zstd -Xcompression-level 6 -b 131072 -quiet -no-progress \
-		-processors "$(nproc)" >/dev/null
-	mv "$out/rootfs.squashfs.tmp" "$out/rootfs.squashfs"
+	finish_tree "$root"
+	pack_root "$root"
 	echo "$image_key" >"$out/.image-key"
 fi
 cp "$work/manifest.txt" "$out/manifest.txt"
 
-# ---- 6. the initramfs ----
-step "initramfs: modules for $kver${wl_ko:+, $(basename "$wl_ko")}"
-"$self_dir/mkinitramfs.sh" -o "$out/initramfs.cpio.gz" -k "$kver" \
-	-m virtio_pci,virtio_blk,virtio_rng,virtio_net,squashfs,overlay,crc32c_generic,ext4 ${wl_ko:+-m "$wl_ko"} \
-	-i "$self_dir/init-initramfs.sh"
-echo "$input_key" >"$out/.input-key"
-# how this image was made, to make it again (tests check the cache with it)
-printf '%q ' "$0" "${orig_args[@]}" >"$out/build-command"
-echo >>"$out/build-command"
-step "done: $out/rootfs.squashfs ($(du -h "$out/rootfs.squashfs" | cut -f1)), $out/initramfs.cpio.gz ($(du -h "$out/initramfs.cpio.gz" | cut -f1))"
+make_initramfs

@@ -73,8 +73,9 @@ $(eval $(call test_tool,sandbox-probe,tests/host/sandbox-probe.c,))
 
 # Integration tests: wlnest in front of headless weston and sway.  Each runs
 # twice: against the plain wlnest and (san:) against the ASan+UBSan one;
-# the packages' test builds its own programs and runs once.
-INTEGRATION_ONCE := tests/integration/packages.sh
+# the packages' test builds its own programs and the --debs image test
+# boots nothing: they run once.
+INTEGRATION_ONCE := tests/integration/packages.sh tests/integration/rootfs-debs.sh
 INTEGRATION_SCRIPTS := $(filter-out $(INTEGRATION_ONCE),$(sort $(wildcard tests/integration/*.sh)))
 TESTS_integration += $(foreach t,$(INTEGRATION_SCRIPTS),$(t) san:$(t)) $(INTEGRATION_ONCE)
 

@@ -111,6 +111,32 @@ if ! "$mk" -n -q -o "$tmp/bad3" -p "$tmp/not-built" foot 2>"$tmp/err" >/dev/null
 else
 	tap_fail "a program of ours that is not built fails the build: $(cat "$tmp/err")"
 fi
+# --debs (tests/integration/rootfs-debs.sh builds one): what fails before
+# anything is downloaded
+if ! "$mk" --debs -q -o "$tmp/bad4" -- foot /usr/bin/xterm 2>"$tmp/err" >/dev/null &&
+	grep -q "'/usr/bin/xterm' is not a Debian package name" "$tmp/err"; then
+	tap_ok "--debs: what is not a package name fails the build"
+else
+	tap_fail "--debs: what is not a package name fails the build: $(cat "$tmp/err")"
+fi
+if ! "$mk" --debs -n -q -o "$tmp/bad5" -- foot 2>"$tmp/err" >/dev/null &&
+	grep -q -- '-n resolves installed programs' "$tmp/err"; then
+	tap_ok "--debs: -n is refused"
+else
+	tap_fail "--debs: -n is refused: $(cat "$tmp/err")"
+fi
+# not root: as nobody when this runs as root
+as_nobody=
+[ "$(id -u)" = 0 ] && as_nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
+if command -v mmdebstrap >/dev/null &&
+	! $as_nobody "$mk" --debs -q -o "$tmp/bad6" -- foot 2>"$tmp/err" >/dev/null &&
+	grep -q -- '--debs needs root' "$tmp/err"; then
+	tap_ok "--debs: a user other than root is told that it needs root"
+elif ! command -v mmdebstrap >/dev/null; then
+	tap_skip "--debs: a user other than root is told that it needs root" "mmdebstrap is not installed"
+else
+	tap_fail "--debs: a user other than root is told that it needs root: $(cat "$tmp/err")"
+fi
 printf '#!/bin/sh\necho hi\n' >"$tmp/hello"
 chmod +x "$tmp/hello"
 if "$mk" -n -q -o "$tmp/sh" "$tmp/hello" 2>"$tmp/err" >/dev/null &&
