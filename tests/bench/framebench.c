@@ -8,13 +8,16 @@
  *   framebench [--damage full|square] [--pace buffers|frame] [--seconds S]
  *              [--warmup N] [--buffers N] [--pids PID,PID...] [--count-parent]
  *              [--label NAME]
- *   framebench --memcpy full|square [--seconds S]
+ *   framebench --memcpy full|square [--seconds S] [--buffers N]
  *
  * Each frame repaints and damages either the whole buffer or a 64x64
  * square (moving, changing colour).  By default a frame is committed as
  * soon as a buffer is free; --pace frame also waits for the previous
  * frame's wl_surface.frame callback, as toolkits do.  --memcpy measures the
- * physical limit instead: copying the same bytes between two buffers.
+ * physical limit instead: copying the same bytes between two buffers, or
+ * with --buffers N frame k from the k-th of N sources to the k-th of N
+ * destinations (round robin), the memory a path with N buffers in flight
+ * on each side touches.
  * Output: one line "framebench: label=... frames=N seconds=S fps=F
  * cpu_ms_per_frame=C self_cpu_ms=A others_cpu_ms=B".
  */
@@ -337,20 +340,27 @@ static int run_frames(struct bench *b, double seconds, int warmup, const char *l
 	return 0;
 }
 
-static int run_memcpy(bool full, double seconds, const char *label)
+static int run_memcpy(bool full, int n_pairs, double seconds, const char *label)
 {
 	size_t size = (size_t)STRIDE * HEIGHT;
-	uint8_t *src = malloc(size), *dst = malloc(size);
+	uint8_t *srcs[MAX_BUFFERS], *dsts[MAX_BUFFERS], *src, *dst;
 	unsigned long n = 0;
 	double t0, cpu0, secs, cpu_ms;
+	unsigned checksum = 0;
 
-	if (!src || !dst)
-		return 1;
-	memset(src, 0x5a, size);
-	memset(dst, 0xa5, size);
+	for (int i = 0; i < n_pairs; i++) {
+		srcs[i] = malloc(size);
+		dsts[i] = malloc(size);
+		if (!srcs[i] || !dsts[i])
+			return 1;
+		memset(srcs[i], 0x5a, size);
+		memset(dsts[i], 0xa5, size);
+	}
 	t0 = now_seconds();
 	cpu0 = self_cpu_seconds();
 	do {
+		src = srcs[n % (unsigned long)n_pairs];
+		dst = dsts[n % (unsigned long)n_pairs];
 		if (full) {
 			memcpy(dst, src, size);
 		} else {
@@ -366,11 +376,14 @@ static int run_memcpy(bool full, double seconds, const char *label)
 		      : (n % 4096 || now_seconds() - t0 < seconds));
 	secs = now_seconds() - t0;
 	cpu_ms = (self_cpu_seconds() - cpu0) * 1000.0;
+	for (int i = 0; i < n_pairs; i++) {
+		checksum += dsts[i][size / 2] + dsts[i][12345];
+		free(srcs[i]);
+		free(dsts[i]);
+	}
 	printf("framebench: label=%s frames=%lu seconds=%.3f fps=%.1f cpu_ms_per_frame=%.4f "
 	       "self_cpu_ms=%.0f others_cpu_ms=0 checksum=%u\n",
-	       label, n, secs, n / secs, cpu_ms / n, cpu_ms, dst[size / 2] + dst[12345]);
-	free(src);
-	free(dst);
+	       label, n, secs, n / secs, cpu_ms / n, cpu_ms, checksum);
 	return 0;
 }
 
@@ -392,6 +405,7 @@ int main(int argc, char **argv)
 	const char *label = "frames", *memcpy_mode = NULL;
 	double seconds = 3;
 	int warmup = 30, c;
+	bool buffers_given = false;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -419,6 +433,7 @@ int main(int argc, char **argv)
 			b.n_buffers = atoi(optarg);
 			if (b.n_buffers < 1 || b.n_buffers > MAX_BUFFERS)
 				return 1;
+			buffers_given = true;
 			break;
 		case 'p':
 			for (char *tok = strtok(optarg, ","); tok && b.n_roots < MAX_ROOTS;
@@ -444,6 +459,7 @@ int main(int argc, char **argv)
 	if (seconds <= 0 || warmup < 0)
 		return 1;
 	if (memcpy_mode)
-		return run_memcpy(strcmp(memcpy_mode, "square") != 0, seconds, label);
+		return run_memcpy(strcmp(memcpy_mode, "square") != 0,
+				  buffers_given ? b.n_buffers : 1, seconds, label);
 	return run_frames(&b, seconds, warmup, label);
 }

@@ -15,8 +15,10 @@
 # the figures are the path's own.  CPU per frame sums every process of
 # the chain (client, proxy processes, host) over the measured window.
 # Targets checked at the end: passthrough >= 0.95x native frames/s; copy
-# mode's full-frame copying (its CPU per frame above passthrough) <= 1.3x
-# a memcpy of the frame; a 64x64 damage copies about 64*64*4 bytes.
+# mode's full-frame copying (its CPU per frame above passthrough) <= 1.05x
+# a memcpy of the frame between as many buffers as the path has in flight
+# (memcpy-3; the in-cache figure of one buffer pair is shown beside it); a
+# 64x64 damage copies about 64*64*4 bytes.
 # BENCH_SECONDS (default 2) sets the measured time of each run and
 # BENCH_REPEAT (default 3) how many runs each figure is the best of.
 set -u
@@ -189,6 +191,17 @@ for damage in full square square-paced; do
 		record memcpy $damage "$l"
 		echo "  memcpy:        $l"
 	fi
+	if [ "$damage" = full ]; then
+		# the same bytes out of and into as many buffers as the path
+		# has in flight (framebench's 3, a ring as deep on the host
+		# side): more than a CPU cache holds, as for the path
+		l=""
+		for i in $(seq "$REPEAT"); do
+			l=$(better "$l" "$("$FB" --memcpy full --buffers 3 --seconds "$SECS" | tail -n 1)")
+		done
+		record memcpy-3 full "$l"
+		echo "  memcpy-3:      $l"
+	fi
 
 	# The paths take turns within each repetition, so that a slow spell
 	# of the machine hits them alike.
@@ -287,7 +300,10 @@ awk '
 		if (cpu[k] != "" && cpu[k] != "-" && cpu["wlnest-passthrough full"] != "-") {
 			extra = cpu[k] - cpu["wlnest-passthrough full"]
 			r = extra / cpu["memcpy full"]
-			printf "  copy mode full-frame copy (CPU/frame above passthrough: %.3f ms) <= 1.3x memcpy (%.3f ms): %.2fx  %s\n", extra, cpu["memcpy full"], r, (r <= 1.3 ? "met" : "NOT met")
+			r3 = cpu["memcpy-3 full"] > 0 ? extra / cpu["memcpy-3 full"] : -1
+			printf "  copy mode full-frame copy (CPU/frame above passthrough: %.3f ms) <= 1.05x a memcpy of the same bytes\n", extra
+			printf "    between 3 buffer pairs, as many as the path has (%.3f ms): %.2fx  %s\n", cpu["memcpy-3 full"], r3, (r3 > 0 && r3 <= 1.05 ? "met" : "NOT met")
+			printf "    (between one pair, which a CPU cache holds (%.3f ms): %.2fx)\n", cpu["memcpy full"], r
 		} else print "  copy mode vs memcpy: not measured"
 		for (c = 2; c <= 3; c++) {
 			k = "wlnest-copy " cases[c]
