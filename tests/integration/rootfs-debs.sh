@@ -8,13 +8,15 @@
 # image has (the guest init, wlnest, Xwayland, busybox, the session's
 # user), and no machine id; a second build with nothing changed is
 # served from the cache at once; an unknown package and an unreachable
-# mirror fail clearly.  Boots nothing.
+# mirror fail clearly.  Then the image boots (wlvm, TCG) on headless sway:
+# wev's window shows, run by uid 1000, and dpkg in the guest knows wev.
 # Needs root, mmdebstrap and the network Debian's mirror is on; the
 # packages are kept in $VIRTWL_CACHE/debs (default /var/cache/virtwl/debs)
 # for the next run.
 set -u
 . "$VIRTWL_TOP/tests/lib.sh"
 . "$VIRTWL_TOP/tests/host/lib.sh"
+. "$VIRTWL_TOP/tests/vm/apps-lib.sh"
 host_init
 
 mk=$VIRTWL_TOP/rootfs/mkrootfs.sh
@@ -108,6 +110,47 @@ if echo "$out" | grep -q 'up to date' && [ "$(stat -c %Y "$img/rootfs.squashfs")
 	tap_ok "an unchanged image is not rebuilt, nor anything downloaded ($ms ms)"
 else
 	tap_fail "an unchanged image is not rebuilt, nor anything downloaded ($ms ms): $out"
+fi
+
+# ---- the image boots: wev shows on the host ----
+AVM_DIR=$img
+if ! why=$(avm_check); then
+	tap_skip "the --debs image boots" "$why"
+elif ! command -v sway >/dev/null || ! command -v grim >/dev/null; then
+	tap_skip "the --debs image boots" "sway or grim is not installed (make deps)"
+elif ! host_start sway; then
+	fail_logs "sway starts"
+else
+	t0=$(date +%s)
+	if avm_boot --accel tcg --wayland-sock "$HOST_SOCKET" --append quiet; then
+		tap_ok "the --debs image boots ($(($(date +%s) - t0)) s)"
+		if g "dpkg-query -W -f='\${db:Status-Status}\\n' $app" && [ "$AVM_OUT" = installed ]; then
+			tap_ok "dpkg in the guest knows $app as installed"
+		else
+			tap_fail "dpkg in the guest knows $app as installed (got: $AVM_OUT)"
+		fi
+		# (nothing but sway's background before it)
+		empty=0
+		_pixels_once "count:202020=$((HOST_W * HOST_H))" && empty=1
+		t0=$(date +%s)
+		g_bg $app $app
+		if [ $empty = 1 ] && wait_pixels 90 debs-$app "other:202020>=20000"; then
+			tap_ok "$app's window shows on the host ($(($(date +%s) - t0)) s)"
+		else
+			gfail "$app's window shows on the host" $app
+		fi
+		if g "stat -c %u /proc/\$(cat /tmp/$app.pid)" && [ "$AVM_OUT" = 1000 ]; then
+			tap_ok "$app runs as uid 1000"
+		else
+			tap_fail "$app runs as uid 1000 (got: $AVM_OUT)"
+		fi
+		g_kill $app
+		avm_poweroff_check
+	else
+		tap_fail "the --debs image boots"
+		avm_poweroff
+	fi
+	host_stop
 fi
 
 # An unknown package: apt's lists are fetched, then mkrootfs says which.
