@@ -86,14 +86,14 @@ app_cmd() {
 	case $1 in
 	firefox-esr) echo "firefox-esr --new-instance --profile $3/ffp file://$3/page.html" ;;
 	chromium)
-		echo "chromium --ozone-platform=wayland --user-data-dir=$3/chp --no-first-run --disable-gpu file://$3/page.html"
+		echo "chromium --ozone-platform=wayland --user-data-dir=$3/chp --no-first-run --disable-gpu --ipc-connection-timeout=600 file://$3/page.html"
 		;;
 	mpv) echo "mpv --no-config --vo=wlshm --ao=null --loop=inf av://lavfi:testsrc=size=320x240:rate=10" ;;
 	*) echo "$1" ;;
 	esac
 }
 PAGE='<html><body><h1>first window</h1></body></html>'
-FFPREFS='user_pref("browser.aboutwelcome.enabled", false);'
+FFPREFS='user_pref("browser.aboutwelcome.enabled", false); user_pref("widget.wayland.vsync.enabled", false);'
 
 # native APP...: native_APP, the best of REPEAT launches on the host
 native() {
