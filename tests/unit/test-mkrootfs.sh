@@ -125,11 +125,19 @@ if ! "$mk" --debs -n -q -o "$tmp/bad5" -- foot 2>"$tmp/err" >/dev/null &&
 else
 	tap_fail "--debs: -n is refused: $(cat "$tmp/err")"
 fi
-# not root: as nobody when this runs as root
+# not root: as nobody when this runs as root, from a copy of the scripts
+# that user can read (the checkout may be in a directory only root enters)
 as_nobody=
-[ "$(id -u)" = 0 ] && as_nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
+nb=$tmp
+if [ "$(id -u)" = 0 ]; then
+	as_nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	nb=$(mktemp -d /tmp/mkrootfs-nobody.XXXXXX)
+	chmod 755 "$nb"
+	cp "$VIRTWL_TOP"/rootfs/*.sh "$nb/"
+	chmod 755 "$nb"/*.sh
+fi
 if command -v mmdebstrap >/dev/null &&
-	! $as_nobody "$mk" --debs -q -o "$tmp/bad6" -- foot 2>"$tmp/err" >/dev/null &&
+	! (cd / && $as_nobody "$nb/mkrootfs.sh" --debs -q -o "$nb/bad6" -- foot) 2>"$tmp/err" >/dev/null &&
 	grep -q -- '--debs needs root' "$tmp/err"; then
 	tap_ok "--debs: a user other than root is told that it needs root"
 elif ! command -v mmdebstrap >/dev/null; then
@@ -137,6 +145,7 @@ elif ! command -v mmdebstrap >/dev/null; then
 else
 	tap_fail "--debs: a user other than root is told that it needs root: $(cat "$tmp/err")"
 fi
+[ "$nb" = "$tmp" ] || rm -rf "$nb"
 printf '#!/bin/sh\necho hi\n' >"$tmp/hello"
 chmod +x "$tmp/hello"
 if "$mk" -n -q -o "$tmp/sh" "$tmp/hello" 2>"$tmp/err" >/dev/null &&
