@@ -26,18 +26,9 @@ APP="env GSK_RENDERER=cairo NO_AT_BRIDGE=1 gtk4-demo --run=paintable_animated"
 
 command -v gtk4-demo >/dev/null || { echo "skipped: gtk4-demo is not installed (scripts/install-deps.sh apps)"; exit 77; }
 [ -x "$TOOLS/nullhost" ] || { echo "missing $TOOLS/nullhost (make check-programs)"; exit 77; }
-host_init >/dev/null
-rmdir "$LOGDIR" 2>/dev/null
-LOGDIR=$VIRTWL_BUILD/bench-logs/toolkit
-rm -rf "$LOGDIR"
-mkdir -p "$LOGDIR"
+bench_logdir toolkit
 
-HRT=$T/host
-mkdir -m 700 "$HRT"
-spawn nullhost env XDG_RUNTIME_DIR="$HRT" "$TOOLS/nullhost" null-0
-NULL_PID=$SPAWNED_PID
-NULL_LOG=$LOGDIR/nullhost.log
-wait_until 10 test -S "$HRT/null-0" || { echo "nullhost did not start"; exit 1; }
+bench_nullhost
 
 ticks() {
 	_sum=0

@@ -32,11 +32,7 @@ APPS="foot weston-terminal weston-flower xterm"
 for p in sway swaymsg; do
 	command -v "$p" >/dev/null || { echo "missing $p"; exit 77; }
 done
-host_init >/dev/null
-rmdir "$LOGDIR" 2>/dev/null
-LOGDIR=$VIRTWL_BUILD/bench-logs/vm-apps
-rm -rf "$LOGDIR"
-mkdir -p "$LOGDIR"
+bench_logdir vm-apps
 if ! why=$(avm_check); then
 	echo "skipped: $why"
 	exit 77

@@ -37,21 +37,13 @@ PROBE=$VIRTWL_BUILD/tests/vm/wl-probe
 for p in "$FB" "$TOOLS/nullhost" "$PROBE"; do
 	[ -x "$p" ] || { echo "missing $p (make check-programs)"; exit 77; }
 done
-host_init >/dev/null
-rmdir "$LOGDIR" 2>/dev/null
-LOGDIR=$VIRTWL_BUILD/bench-logs/vm-frames
-rm -rf "$LOGDIR"
-mkdir -p "$LOGDIR"
+bench_logdir vm-frames
 if ! why=$(avm_check); then
 	echo "skipped: $why"
 	exit 77
 fi
 
-HRT=$T/host
-mkdir -m 700 "$HRT"
-spawn nullhost env XDG_RUNTIME_DIR="$HRT" "$TOOLS/nullhost" null-0
-NULL_PID=$SPAWNED_PID
-wait_until 10 test -S "$HRT/null-0" || { echo "nullhost did not start"; exit 1; }
+bench_nullhost
 
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1; }
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }

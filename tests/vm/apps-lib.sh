@@ -32,6 +32,10 @@
 #   avm_qemu_pid         the QEMU process wlvm runs (its sandbox hides it)
 #   guest_ok COMMAND     g without output, as a wait_until predicate
 #   glog NAME            a background command's log as TAP comments
+#   bench_logdir NAME    for a benchmark: host_init, with the logs in
+#                        $VIRTWL_BUILD/bench-logs/NAME, emptied
+#   bench_nullhost       starts nullhost on $HRT/null-0 (NULL_PID,
+#                        NULL_LOG); exits 1 if it does not listen
 #   gfail TEST NAME...   a failed check with those logs, wlnest's and the
 #                        host's
 
@@ -252,4 +256,21 @@ gfail() {
 	echo "# --- guest wlnest log"
 	printf '%s\n' "$AVM_OUT" | sed 's/^/#   /'
 	log_excerpt "$HOST_LOG" 8
+}
+
+bench_logdir() {
+	host_init >/dev/null
+	rmdir "$LOGDIR" 2>/dev/null
+	LOGDIR=$VIRTWL_BUILD/bench-logs/$1
+	rm -rf "$LOGDIR"
+	mkdir -p "$LOGDIR"
+}
+
+bench_nullhost() {
+	HRT=$T/host
+	mkdir -m 700 "$HRT"
+	spawn nullhost env XDG_RUNTIME_DIR="$HRT" "$TOOLS/nullhost" null-0
+	NULL_PID=$SPAWNED_PID
+	NULL_LOG=$LOGDIR/nullhost.log
+	wait_until 10 test -S "$HRT/null-0" || { echo "nullhost did not start"; exit 1; }
 }
