@@ -7,10 +7,13 @@
 # directory ($T) and is tracked by pid; the EXIT trap stops exactly those
 # processes and removes $T.
 #
-#   host_start weston|sway [kiosk|desktop] [WxH]
+#   host_start weston|sway|cage [kiosk|desktop] [WxH]
 #       sets HOST_KIND HOST_RT HOST_DISPLAY HOST_SOCKET HOST_PID HOST_LOG,
 #       INJECT (the input FIFO: weston-inject on weston, vinput on sway) and
-#       on sway SWAYSOCK (the IPC socket)
+#       on sway SWAYSOCK (the IPC socket).  cage, the kiosk, shows its
+#       focused toplevel fullscreen on a fixed 1280x720 output and lets
+#       tests inject no input (INJECT stays unset).  HOST_BG is the
+#       colour of the empty screen.
 #   host_stop            stops the current host (and anything tracked after it)
 #   host_run CMD...      runs CMD as a client of the host
 #   nest_start [WLNEST ARGS]   starts wlnest in front of the host (NEST_PID,
@@ -194,6 +197,7 @@ host_start() {
 	HOST_SIZE=${3:-$HOST_SIZE_DEFAULT}
 	HOST_W=${HOST_SIZE%x*}
 	HOST_H=${HOST_SIZE#*x}
+	HOST_BG=202020
 	unset INJECT SWAYSOCK
 	case $HOST_KIND in
 	weston)
@@ -233,12 +237,44 @@ host_start() {
 			sway -c "$T/sway.cfg" >"$HOST_LOG" 2>&1 &
 		HOST_PID=$!
 		;;
+	cage)
+		# cage 0.1.4 scans a fullscreen client buffer out directly when
+		# it can; on the headless backend that freezes the output (and
+		# its screenshots) at the last composited frame.  A rotated
+		# output (-r -r: 180 degrees; grim turns it back) keeps every
+		# frame composited.  Its output is 1280x720 whatever is asked.
+		HOST_W=1280
+		HOST_H=720
+		HOST_SIZE=${HOST_W}x$HOST_H
+		HOST_BG=000000
+		HOST_RT=$T/host-cage
+		rm -rf "$HOST_RT"
+		install -d -m 700 -o 65534 -g 65534 "$HOST_RT"
+		HOST_LOG=$LOGDIR/cage.log
+		# cage runs one program: a placeholder that names the socket
+		env -u WAYLAND_DISPLAY -u DISPLAY XDG_RUNTIME_DIR="$HOST_RT" \
+			HOME="$HOST_RT" WLR_BACKENDS=headless WLR_RENDERER=pixman \
+			WLR_LIBINPUT_NO_DEVICES=1 WLR_HEADLESS_OUTPUTS=1 \
+			setpriv --reuid=65534 --regid=65534 --clear-groups \
+			cage -d -r -r -- sh -c 'echo "$WAYLAND_DISPLAY" >"$XDG_RUNTIME_DIR/display.tmp" &&
+				mv "$XDG_RUNTIME_DIR/display.tmp" "$XDG_RUNTIME_DIR/display" &&
+				while kill -0 $PPID 2>/dev/null; do sleep 1; done' \
+			>"$HOST_LOG" 2>&1 &
+		HOST_PID=$!
+		_track $HOST_PID
+		if ! wait_until 10 test -s "$HOST_RT/display"; then
+			echo "# cage did not start its program" >&2
+			log_excerpt "$HOST_LOG" >&2
+			return 1
+		fi
+		HOST_DISPLAY=$(cat "$HOST_RT/display")
+		;;
 	*)
 		echo "host_start: unknown host $HOST_KIND" >&2
 		return 1
 		;;
 	esac
-	_track $HOST_PID
+	[ "$HOST_KIND" = cage ] || _track $HOST_PID
 	HOST_SOCKET=$HOST_RT/$HOST_DISPLAY
 	if ! wait_until 10 test -S "$HOST_SOCKET"; then
 		echo "# $HOST_KIND did not create $HOST_SOCKET" >&2
@@ -259,7 +295,7 @@ host_start() {
 				"$TOOLS/vinput" "$INJECT" "$HOST_W" "$HOST_H"
 			wait_until 5 grep -q 'vinput: ready' "$LOGDIR/vinput.log" || return 1
 		fi
-	else
+	elif [ "$HOST_KIND" = weston ]; then
 		wait_until 5 test -p "$INJECT" || return 1
 	fi
 	# The host answers a full round trip before any test uses it.
@@ -369,7 +405,7 @@ shot() {
 	_out=$1
 	_shot_n=$((_shot_n + 1))
 	case $HOST_KIND in
-	sway)
+	sway | cage)
 		case $_out in
 		*.png) host_run grim -t png "$_out" ;;
 		*) host_run grim -t ppm "$_out" ;;
@@ -454,6 +490,7 @@ type_text() {
 		_keys=$(_fifo_keys "$1") || return 1
 		printf '%s\n' "$_keys" >"$INJECT"
 		;;
+	*) return 1 ;;
 	esac
 }
 
@@ -467,8 +504,8 @@ key() {
 # once a test has moved the pointer, the host's cursor: at most 32x32.
 _clear_once() {
 	shot "$T/clear.ppm" 2>/dev/null || return 1
-	"$PIXCHECK" "$T/clear.ppm" "count:202020=$((HOST_W * HOST_H))" >/dev/null ||
-		"$PIXCHECK" "$T/clear.ppm" "otherbbox:202020<=32,32" >/dev/null
+	"$PIXCHECK" "$T/clear.ppm" "count:$HOST_BG=$((HOST_W * HOST_H))" >/dev/null ||
+		"$PIXCHECK" "$T/clear.ppm" "otherbbox:$HOST_BG<=32,32" >/dev/null
 }
 wait_clear() {
 	wait_until "${1:-5}" _clear_once

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # wayland-info through wlnest lists exactly the host's globals that wlnest
-# can forward, each at min(host version, wlnest's version), on weston and
-# on sway; wlnest then exits 0 on SIGTERM.
+# can forward, each at min(host version, wlnest's version), on weston,
+# sway and cage; wlnest then exits 0 on SIGTERM.
 set -u
 . "$VIRTWL_TOP/tests/lib.sh"
 . "$VIRTWL_TOP/tests/host/lib.sh"
@@ -25,7 +25,7 @@ else
 	log_excerpt "$LOGDIR/list-interfaces.err"
 fi
 
-for host in weston sway; do
+for host in weston sway cage; do
 	if ! host_start "$host"; then
 		fail_logs "$host: host compositor starts"
 		continue
