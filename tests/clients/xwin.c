@@ -23,6 +23,10 @@
  *   xwin cursor                           a toplevel whose cursor is a
  *                                         16x16 magenta square
  *   xwin title                            a toplevel with a UTF-8 title
+ *   xwin clicks                           a toplevel that prints every
+ *                                         button press, "button 0x400001
+ *                                         1 at 50,30" (window coordinates);
+ *                                         its class is XWinClicks
  *
  * Windows use a 32-bit ARGB visual when there is one, with opaque alpha,
  * so every host's screenshots show their colours exactly.  Colours:
@@ -43,7 +47,7 @@
 #define YELLOW 0xffffff00u
 
 struct xwin {
-	bool drag;
+	bool drag, clicks;
 	xcb_connection_t *conn;
 	xcb_screen_t *screen;
 	xcb_visualid_t visual;
@@ -240,6 +244,13 @@ run(struct xwin *x)
 	while ((event = xcb_wait_for_event(x->conn))) {
 		if ((event->response_type & 0x7f) == XCB_BUTTON_PRESS && x->drag)
 			start_move(x, (xcb_button_press_event_t *)event);
+		if ((event->response_type & 0x7f) == XCB_BUTTON_PRESS && x->clicks) {
+			xcb_button_press_event_t *b = (void *)event;
+
+			printf("button 0x%x %u at %d,%d\n", b->event, b->detail,
+			       b->event_x, b->event_y);
+			fflush(stdout);
+		}
 		if ((event->response_type & 0x7f) == XCB_CONFIGURE_NOTIFY) {
 			xcb_configure_notify_event_t *c = (void *)event;
 
@@ -351,6 +362,15 @@ main(int argc, char **argv)
 		set_string(&x, top.id, XCB_ATOM_WM_CLASS, XCB_ATOM_STRING,
 			   "xwin\0XWinFloat", sizeof("xwin\0XWinFloat"));
 		map_and_wait(&x, &top);
+	} else if (strcmp(mode, "clicks") == 0) {
+		struct window top = create(&x, 0, 0, (uint16_t)w, (uint16_t)h,
+					   GREEN, false);
+
+		x.clicks = true;
+		name(&x, &top, "xwin clicks");
+		set_string(&x, top.id, XCB_ATOM_WM_CLASS, XCB_ATOM_STRING,
+			   "xwin\0XWinClicks", sizeof("xwin\0XWinClicks"));
+		map_and_wait(&x, &top);
 	} else if (strcmp(mode, "title") == 0) {
 		struct window top = create(&x, 0, 0, (uint16_t)w, (uint16_t)h,
 					   GREEN, false);
@@ -359,7 +379,7 @@ main(int argc, char **argv)
 		map_and_wait(&x, &top);
 	} else {
 		fprintf(stderr,
-			"usage: xwin menu|transient|fullscreen|maximize|maximized|drag|cursor|title "
+			"usage: xwin menu|transient|fullscreen|maximize|maximized|drag|cursor|title|clicks "
 			"[--size WxH] [--at DX,DY]\n");
 		return 2;
 	}

@@ -13,7 +13,8 @@
 #       on sway SWAYSOCK (the IPC socket).  cage, the kiosk, shows its
 #       focused toplevel fullscreen on a fixed 1280x720 output and lets
 #       tests inject no input (INJECT stays unset).  HOST_BG is the
-#       colour of the empty screen.
+#       colour of the empty screen.  On sway, HOST_SCALE (default 1) is
+#       the output's scale; HOST_W and HOST_H stay its size in pixels.
 #   host_stop            stops the current host (and anything tracked after it)
 #   host_run CMD...      runs CMD as a client of the host
 #   nest_start [WLNEST ARGS]   starts wlnest in front of the host (NEST_PID,
@@ -31,7 +32,8 @@
 #                        on timeout saves the last shot and a diff in LOGDIR
 #   type_text TEXT       types TEXT then Return on the host's seat
 #   key CODE             presses and releases one evdev key code
-#   pointer_move X Y     moves the pointer to output pixel X,Y (on sway the
+#   pointer_move X Y     moves the pointer to X,Y in the output's logical
+#                        coordinates, its pixels unless scaled (on sway the
 #                        first use adds a pointer to the seat; wait for the
 #                        client's enter before clicking)
 #   pointer_click        presses and releases the left button
@@ -179,7 +181,7 @@ _weston_ini() {
 
 _sway_cfg() {
 	cat >"$1" <<-CFG
-	output HEADLESS-1 mode $2 position 0,0 bg #202020 solid_color
+	output HEADLESS-1 mode $2 position 0,0 scale ${HOST_SCALE:-1} bg #202020 solid_color
 	default_border none
 	default_floating_border none
 	focus_follows_mouse no
@@ -187,6 +189,7 @@ _sway_cfg() {
 	for_window [app_id="solid"] floating enable, move position 0 0
 	for_window [app_id="solid-fs"] fullscreen enable
 	for_window [app_id="XWinFloat"] floating enable, move position 100 100
+	for_window [app_id="XWinClicks"] floating enable, move position 0 0
 	CFG
 	chmod 644 "$1"
 }
@@ -198,6 +201,9 @@ host_start() {
 	HOST_W=${HOST_SIZE%x*}
 	HOST_H=${HOST_SIZE#*x}
 	HOST_BG=202020
+	# the output's size in the layout's (logical) coordinates
+	HOST_LW=$(awk -v n="$HOST_W" -v s="${HOST_SCALE:-1}" 'BEGIN { printf "%d", n / s }')
+	HOST_LH=$(awk -v n="$HOST_H" -v s="${HOST_SCALE:-1}" 'BEGIN { printf "%d", n / s }')
 	unset INJECT SWAYSOCK
 	case $HOST_KIND in
 	weston)
@@ -292,7 +298,7 @@ host_start() {
 		if [ -x "$TOOLS/vinput" ]; then
 			INJECT=$HOST_RT/vinput
 			spawn vinput env XDG_RUNTIME_DIR="$HOST_RT" WAYLAND_DISPLAY=$HOST_DISPLAY \
-				"$TOOLS/vinput" "$INJECT" "$HOST_W" "$HOST_H"
+				"$TOOLS/vinput" "$INJECT" "$HOST_LW" "$HOST_LH"
 			wait_until 5 grep -q 'vinput: ready' "$LOGDIR/vinput.log" || return 1
 		fi
 	elif [ "$HOST_KIND" = weston ]; then
