@@ -86,6 +86,7 @@ struct surface {
 		int32_t width, height;
 	} shown, attached;
 	bool size_attached;
+	bool first_frame_sent;		/* and logged */
 
 	struct {
 		int32_t width, height, stride;
@@ -469,6 +470,12 @@ size_commit(struct surface *s)
 	if (s->size_attached) {
 		s->shown = s->attached;
 		s->size_attached = false;
+		if (!s->first_frame_sent && s->shown.width > 0) {
+			s->first_frame_sent = true;
+			nest_debug("surface %u: its first frame, %dx%d, goes to the host",
+				   wl_resource_get_id(s->object->resource),
+				   s->shown.width, s->shown.height);
+		}
 	}
 }
 

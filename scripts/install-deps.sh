@@ -16,7 +16,8 @@ plasma-wayland-protocols"
 
 test_pkgs="weston sway swaybg cage grim wayland-utils foot xwayland xterm x11-apps
 x11-utils x11-xserver-utils xclip xdotool wtype wl-clipboard waypipe
-gtk-3-examples fonts-dejavu-core xfonts-base util-linux procps psmisc"
+gtk-3-examples fonts-dejavu-core xfonts-base util-linux procps psmisc
+mutter kwin-wayland dbus-daemon"
 
 vm_pkgs="linux-image-amd64 linux-headers-amd64 qemu-system-x86 seabios
 qemu-system-data busybox-static cpio squashfs-tools e2fsprogs kmod

@@ -225,6 +225,7 @@ static void buffer_release(void *data, struct wl_buffer *wl)
 	struct buffer *b = data;
 
 	b->busy = false;
+	logf_("buffer released");
 }
 
 static const struct wl_buffer_listener buffer_listener = {

@@ -7,12 +7,13 @@
 # directory ($T) and is tracked by pid; the EXIT trap stops exactly those
 # processes and removes $T.
 #
-#   host_start weston|sway|cage [kiosk|desktop] [WxH]
+#   host_start weston|sway|cage|mutter|kwin [kiosk|desktop] [WxH]
 #       sets HOST_KIND HOST_RT HOST_DISPLAY HOST_SOCKET HOST_PID HOST_LOG,
 #       INJECT (the input FIFO: weston-inject on weston, vinput on sway) and
 #       on sway SWAYSOCK (the IPC socket).  cage, the kiosk, shows its
 #       focused toplevel fullscreen on a fixed 1280x720 output and lets
-#       tests inject no input (INJECT stays unset).  HOST_BG is the
+#       tests inject no input (INJECT stays unset); mutter (headless)
+#       and kwin (virtual) neither, nor take screenshots.  HOST_BG is the
 #       colour of the empty screen.  On sway, HOST_SCALE (default 1) is
 #       the output's scale; HOST_W and HOST_H stay its size in pixels.
 #   host_stop            stops the current host (and anything tracked after it)
@@ -275,14 +276,50 @@ host_start() {
 		fi
 		HOST_DISPLAY=$(cat "$HOST_RT/display")
 		;;
+	mutter | kwin)
+		# GNOME's and KDE's compositors, headless, each on a session bus
+		# of its own.  HOST_PID is the compositor; its dbus-run-session
+		# ends with it.  Neither lets tests take screenshots or inject
+		# input: tests use protocol evidence (INJECT stays unset).
+		HOST_RT=$T/host-$HOST_KIND
+		rm -rf "$HOST_RT"
+		mkdir -m 700 "$HOST_RT"
+		HOST_DISPLAY=$HOST_KIND-0
+		HOST_LOG=$LOGDIR/$HOST_KIND.log
+		if [ "$HOST_KIND" = mutter ]; then
+			set -- mutter --headless --wayland --no-x11 \
+				--virtual-monitor "${HOST_W}x$HOST_H" \
+				--wayland-display="$HOST_DISPLAY"
+		else
+			# Debian's kwin_wayland carries a file capability that a
+			# root without it (a container) cannot exec: a plain copy
+			mkdir -p "$T/kwin-bin"
+			cp "$(command -v kwin_wayland)" "$T/kwin-bin/kwin_wayland" || return 1
+			set -- "$T/kwin-bin/kwin_wayland" --virtual --width "$HOST_W" \
+				--height "$HOST_H" --socket "$HOST_DISPLAY" \
+				--no-lockscreen --no-global-shortcuts
+		fi
+		env -u WAYLAND_DISPLAY -u DISPLAY XDG_RUNTIME_DIR="$HOST_RT" \
+			HOME="$HOST_RT" dbus-run-session -- \
+			sh -c 'echo $$ >"$XDG_RUNTIME_DIR/pid" && exec "$@"' sh "$@" \
+			>"$HOST_LOG" 2>&1 &
+		_track $!
+		if ! wait_until 10 test -s "$HOST_RT/pid"; then
+			echo "# $HOST_KIND did not start" >&2
+			log_excerpt "$HOST_LOG" >&2
+			return 1
+		fi
+		HOST_PID=$(cat "$HOST_RT/pid")
+		_track $HOST_PID
+		;;
 	*)
 		echo "host_start: unknown host $HOST_KIND" >&2
 		return 1
 		;;
 	esac
-	[ "$HOST_KIND" = cage ] || _track $HOST_PID
+	case $HOST_KIND in weston | sway) _track $HOST_PID ;; esac
 	HOST_SOCKET=$HOST_RT/$HOST_DISPLAY
-	if ! wait_until 10 test -S "$HOST_SOCKET"; then
+	if ! wait_until 20 test -S "$HOST_SOCKET"; then
 		echo "# $HOST_KIND did not create $HOST_SOCKET" >&2
 		log_excerpt "$HOST_LOG" >&2
 		return 1

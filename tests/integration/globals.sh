@@ -3,7 +3,8 @@
 #
 # wayland-info through wlnest lists exactly the host's globals that wlnest
 # can forward, each at min(host version, wlnest's version), on weston,
-# sway and cage; wlnest then exits 0 on SIGTERM.
+# sway, cage, GNOME's mutter and KDE's kwin; wlnest then exits 0 on
+# SIGTERM.
 set -u
 . "$VIRTWL_TOP/tests/lib.sh"
 . "$VIRTWL_TOP/tests/host/lib.sh"
@@ -25,7 +26,15 @@ else
 	log_excerpt "$LOGDIR/list-interfaces.err"
 fi
 
-for host in weston sway cage; do
+for host in weston sway cage mutter kwin; do
+	case $host in
+	kwin) hostcmd=kwin_wayland ;;
+	*) hostcmd=$host ;;
+	esac
+	if ! command -v $hostcmd >/dev/null; then
+		tap_skip "$host: globals through wlnest" "$host is not installed (scripts/install-deps.sh)"
+		continue
+	fi
 	if ! host_start "$host"; then
 		fail_logs "$host: host compositor starts"
 		continue
