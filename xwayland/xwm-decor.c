@@ -109,6 +109,7 @@ ready_done(void *data, struct wl_callback *callback, uint32_t serial)
 	decor->ready_callback = NULL;
 	decor->ready = true;
 	nest_debug("window frames: libdecor is ready");
+	xwm_create_roles(decor->wm);
 }
 
 static const struct wl_callback_listener ready_listener = {
@@ -161,6 +162,12 @@ xwm_decor_create(struct xwm *wm)
 				 decor);
 	decor->gtk_frame_extents = intern_atom(wm->conn, "_GTK_FRAME_EXTENTS");
 	return decor;
+}
+
+bool
+xwm_decor_waiting(const struct xwm_decor *decor)
+{
+	return decor && !decor->ready;
 }
 
 void
@@ -337,7 +344,7 @@ xwm_decor_frame_create(struct xwm_window *w)
 	struct xwm_decor *decor = wm->host.decor;
 	struct wl_surface *host;
 
-	if (!decor || !decor->ready ||
+	if (!decor || !decor->ready || w->override_redirect ||
 	    wm->host.decoration_manager || !w->surface ||
 	    !w->surface->host.proxy || draws_own_frame(decor, w))
 		return false;

@@ -22,6 +22,11 @@ struct xwm_window;
  */
 struct xwm_decor *xwm_decor_create(struct xwm *wm);
 void xwm_decor_destroy(struct xwm_decor *decor);
+/*
+ * True until libdecor has its globals (a roundtrip after
+ * xwm_decor_create): toplevels wait for it, then xwm_create_roles.
+ */
+bool xwm_decor_waiting(const struct xwm_decor *decor);
 
 /*
  * Makes w's host toplevel a libdecor frame when w should have one: the

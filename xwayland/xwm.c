@@ -740,12 +740,25 @@ role_create(struct xwm_window *w)
 	    w->host.subsurface || !wm->nc || !w->surface->host.proxy ||
 	    !wm->host.wm_base)
 		return;
+	/* a toplevel waits to know whether it gets a frame */
+	if (!w->override_redirect && xwm_decor_waiting(wm->host.decor))
+		return;
 	nest_debug("X window 0x%x: %s role for surface %u",
 		   w->id, w->override_redirect ? "subsurface" : "toplevel",
 		   w->surface_id);
 	if (w->override_redirect && subsurface_create(w))
 		return;
 	toplevel_create(w);
+}
+
+void
+xwm_create_roles(struct xwm *wm)
+{
+	struct xwm_window *w;
+
+	wl_list_for_each (w, &wm->windows, link)
+		role_create(w);
+	xwm_flush(wm);
 }
 
 static void

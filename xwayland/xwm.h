@@ -143,6 +143,8 @@ void xwm_flush(struct xwm *wm);
 void xwm_window_apply_configure(struct xwm_window *w);
 /* The host asks to close w: WM_DELETE_WINDOW, else the client goes. */
 void xwm_window_close(struct xwm_window *w);
+/* Gives a host role to every window that can have one and has none. */
+void xwm_create_roles(struct xwm *wm);
 
 /* selection.c */
 void xwm_selection_init(struct xwm *wm);
