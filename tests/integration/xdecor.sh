@@ -6,7 +6,7 @@
 #   above its content: a band of frame pixels, neither the window's
 #   colour nor the background, holding its title's text;
 # - a pointer drag on that title bar moves the window by the distance
-#   dragged;
+#   dragged; the same for xterm;
 # - a double click on it maximizes the window: content as wide as the
 #   output, below the bar, and weston accepts the frame's geometry;
 # - a window asking for no decorations (_MOTIF_WM_HINTS) gets no frame;
@@ -48,9 +48,11 @@ nest_x() {
 	[ -n "$XDISPLAY" ]
 }
 
-# green_box: the green window's "X Y W H" in a fresh screenshot ($T/g.ppm)
+# green_box: the window's "X Y W H" in a fresh screenshot ($T/g.ppm):
+# where its colour WIN is (green, xwin's)
+WIN=$GREEN
 green_box() {
-	shot "$T/g.ppm" && "$PIXCHECK" locate "$T/g.ppm" $GREEN
+	shot "$T/g.ppm" && "$PIXCHECK" locate "$T/g.ppm" $WIN
 }
 
 # green_at "X Y W H": the green window is exactly there
@@ -81,11 +83,83 @@ text_of() {
 	echo "$(($1 + $3 / 2 - 60)),$(($2 - 14)),120,10"
 }
 
+# no_bar_above "X Y W H": only background in the rows just above the
+# content (up to 14 of them; weston places a window's geometry on the
+# output, so a window at the top edge has no bar)
+no_bar_above() {
+	set -- $1
+	[ "$2" -eq 0 ] && return 0
+	_rows=$2
+	[ $_rows -gt 14 ] && _rows=14
+	"$PIXCHECK" --save "$LOGDIR/no-bar" "$T/g.ppm" \
+		"rect:$1,$(($2 - _rows)),$3,$_rows=$HOST_BG"
+}
+
 # the host's cursor out of the way of the checks (it stays visible once
 # the pointer moved)
 pointer_away() {
 	pointer_move $((HOST_W - 2)) $((HOST_H - 2))
 	sleep 0.2
+}
+
+# check_title_bar NAME LOG: a title bar above the content at $box (the
+# green window's "X Y W H"): frame pixels, none of them the background or
+# the window's colour, and text in its middle
+check_title_bar() {
+	if [ -z "$box" ]; then
+		fail_logs "$1: the window shows" "$LOGDIR/$2.log"
+		return
+	fi
+	set -- "$1" "$2" $box
+	if [ "$4" -lt 20 ]; then
+		fail_logs "$1: the window is at $box, no room for a bar"
+	elif "$PIXCHECK" --save "$LOGDIR/$2" "$T/g.ppm" \
+		"without:$(band_of "$box")=$HOST_BG" \
+		"without:$(band_of "$box")=$WIN" \
+		"colours:$(text_of "$box")>=6" &&
+		grep -q "framed by libdecor" "$NEST_LOG"; then
+		tap_ok "$1 (content at $box)"
+		"$PIXCHECK" convert "$T/g.ppm" "$LOGDIR/$2-shot.png"
+	else
+		fail_logs "$1 (content at $box)" "$LOGDIR/$2.log"
+	fi
+}
+
+# drag_title_bar NAME LOG: press on the title bar of the window at $box,
+# drag by (+-100, +-60) towards the middle of the screen, release: the
+# window's content must have moved by the same
+drag_title_bar() {
+	if [ -z "$box" ]; then
+		fail_logs "$1: no window to drag"
+		return
+	fi
+	set -- "$1" "$2" $box
+	gx=$3 gy=$4
+	# on the title's left part, clear of the buttons
+	px=$((gx + 40))
+	py=$((gy - 10))
+	dx=100 dy=60
+	[ $((gx + $5 / 2)) -gt $((HOST_W / 2)) ] && dx=-100
+	[ $((gy + $6 / 2)) -gt $((HOST_H / 2)) ] && dy=-60
+	pointer_move $px $py
+	sleep 0.3
+	printf 'button 272 1\n' >"$INJECT"
+	sleep 0.3
+	for step in 1 2 3 4 5 6 7 8; do
+		pointer_move $((px + step * dx / 8)) $((py + step * dy / 8))
+		sleep 0.08
+	done
+	sleep 0.2
+	printf 'button 272 0\n' >"$INJECT"
+	pointer_away # its cursor would touch the window
+	want="$((gx + dx)) $((gy + dy)) $5 $6"
+	if wait_until 10 green_at "$want"; then
+		tap_ok "$1 (from $gx,$gy by $dx,$dy)"
+	else
+		fail_logs "$1 (from $gx,$gy; want $want, got $(green_box))" \
+			"$LOGDIR/$2.log"
+		"$PIXCHECK" convert "$T/g.ppm" "$LOGDIR/$2-drag-shot.png" 2>/dev/null
+	fi
 }
 
 if ! host_start weston desktop; then
@@ -94,64 +168,15 @@ else
 	if ! nest_x; then
 		fail_logs "weston: wlnest -X starts"
 	else
-		# -- a title bar above a plain X toplevel
-		name="weston: an X toplevel gets a title bar with its title above its content"
+		# -- a title bar above a plain X toplevel, and a drag on it
 		x_spawn "title" "$XWIN" title
 		xpid=$SPAWNED_PID
 		box=""
 		if wait_pixels 10 "title" "bbox:$GREEN=320,240"; then
 			box=$(green_box)
 		fi
-		if [ -n "$box" ]; then
-			set -- $box
-			if [ "$2" -lt 20 ]; then
-				fail_logs "$name: the window is at $box, no room for a bar"
-			elif "$PIXCHECK" --save "$LOGDIR/title" "$T/g.ppm" \
-				"without:$(band_of "$box")=$HOST_BG" \
-				"without:$(band_of "$box")=$GREEN" \
-				"colours:$(text_of "$box")>=6" &&
-				grep -q "framed by libdecor" "$NEST_LOG"; then
-				tap_ok "$name (content at $box)"
-				"$PIXCHECK" convert "$T/g.ppm" "$LOGDIR/title-shot.png"
-			else
-				fail_logs "$name (content at $box)" "$LOGDIR/title.log"
-			fi
-		else
-			fail_logs "$name: the window shows" "$LOGDIR/title.log"
-		fi
-
-		# -- a drag on the title bar moves the window by the same
-		name="weston: a pointer drag on the title bar moves the X window"
-		if [ -n "$box" ]; then
-			set -- $box
-			gx=$1 gy=$2
-			# on the title's left part, clear of the buttons
-			px=$((gx + 60))
-			py=$((gy - 10))
-			dx=100 dy=60
-			[ $((gx + 160)) -gt $((HOST_W / 2)) ] && dx=-100
-			[ $((gy + 120)) -gt $((HOST_H / 2)) ] && dy=-60
-			pointer_move $px $py
-			sleep 0.3
-			printf 'button 272 1\n' >"$INJECT"
-			sleep 0.3
-			for step in 1 2 3 4 5 6 7 8; do
-				pointer_move $((px + step * dx / 8)) $((py + step * dy / 8))
-				sleep 0.08
-			done
-			sleep 0.2
-			printf 'button 272 0\n' >"$INJECT"
-			want="$((gx + dx)) $((gy + dy)) 320 240"
-			if wait_until 10 green_at "$want"; then
-				tap_ok "$name (from $gx,$gy by $dx,$dy)"
-			else
-				fail_logs "$name (from $gx,$gy; want $want, got $(green_box))" \
-					"$LOGDIR/title.log"
-				"$PIXCHECK" convert "$T/g.ppm" "$LOGDIR/drag-shot.png" 2>/dev/null
-			fi
-		else
-			fail_logs "$name: no window to drag"
-		fi
+		check_title_bar "weston: an X toplevel gets a title bar with its title above its content" title
+		drag_title_bar "weston: a pointer drag on the title bar moves the X window" title
 
 		# -- a double click on the title bar maximizes: the content
 		# fills the output below the bar, and weston accepts the
@@ -175,6 +200,27 @@ else
 		fi
 		stop_client $xpid
 
+		# -- the same for xterm, black on black: its content is one
+		# colour before and after it draws, and the frame has no pure
+		# black
+		if command -v xterm >/dev/null; then
+			pointer_away
+			WIN=000000
+			x_spawn "xterm" xterm -bg black -fg black -T "xterm frame test"
+			tpid=$SPAWNED_PID
+			box=""
+			if wait_pixels 10 "xterm" "count:$WIN>=20000"; then
+				sleep 0.5 # the first frames may still come
+				box=$(green_box)
+			fi
+			check_title_bar "weston: a decorated xterm shows a title bar with its title" xterm
+			drag_title_bar "weston: xterm moves by a pointer drag on its title bar" xterm
+			stop_client $tpid
+			WIN=$GREEN
+		else
+			tap_skip "weston: a decorated xterm" "xterm is not installed"
+		fi
+
 		# -- _MOTIF_WM_HINTS without decorations: no frame
 		name="weston: a window asking for no decorations gets no frame"
 		pointer_away
@@ -188,9 +234,7 @@ else
 		if [ -n "$box" ]; then
 			set -- $box
 			# nothing but the background above it
-			if [ "$2" -ge 20 ] &&
-				"$PIXCHECK" --save "$LOGDIR/motif" "$T/g.ppm" \
-				"rect:$(band_of "$box")=$HOST_BG" &&
+			if no_bar_above "$box" &&
 				[ "$(grep -c "framed by libdecor" "$NEST_LOG")" = "$framed" ]; then
 				tap_ok "$name (at $box)"
 			else
@@ -221,13 +265,11 @@ else
 			box=$(green_box)
 		fi
 		set -- ${box:-0 0 0 0}
-		if [ -n "$box" ] && [ "$2" -ge 20 ] &&
-			"$PIXCHECK" --save "$LOGDIR/noplugin" "$T/g.ppm" \
-				"rect:$(band_of "$box")=$HOST_BG" &&
+		if [ -n "$box" ] && no_bar_above "$box" &&
 			[ "$(grep -c 'libdecor has no plugin' "$NEST_LOG")" = 1 ]; then
-			tap_ok "$name"
+			tap_ok "$name (at $box)"
 		else
-			fail_logs "$name" "$LOGDIR/noplugin.log"
+			fail_logs "$name (at ${box:-nowhere})" "$LOGDIR/noplugin.log"
 		fi
 		stop_client $npid
 		nest_stop
