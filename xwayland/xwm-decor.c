@@ -96,6 +96,7 @@ decor_error(struct libdecor *context, enum libdecor_error error,
 	nest_log("window frames (libdecor): %s", message);
 }
 
+/* not const: libdecor's API takes them as plain pointers */
 static struct libdecor_interface decor_interface = {
 	.error = decor_error,
 };
