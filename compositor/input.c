@@ -5,7 +5,9 @@
  * interactive move and resize, any for setting the selection) and to know
  * which X window the pointer is over; a surface that becomes a cursor
  * needs no window-manager role before it may show.  Everything is still
- * forwarded.
+ * forwarded, except pointer events while the pointer is on a host surface
+ * that is no guest's (a window frame the window manager drew): Xwayland
+ * would take them for input to the window it last had the pointer in.
  */
 #include <wayland-client-protocol.h>
 #include <wayland-server-protocol.h>
@@ -43,14 +45,29 @@ pointer_event(struct nest_object *object, uint32_t opcode,
 	switch (opcode) {
 	case WL_POINTER_ENTER:
 		surface = nest_object_from_proxy((struct wl_proxy *)args[1].o);
+		nc->pointer_elsewhere = !surface;
 		if (surface)
 			nest_xwayland_pointer_enter(surface);
 		nest_xwayland_input_serial(nc, args[0].u, false);
 		break;
+	case WL_POINTER_LEAVE:
+		if (nc->pointer_elsewhere) {
+			nc->pointer_elsewhere = false;
+			return true;
+		}
+		break;
+	case WL_POINTER_FRAME:
+		break;
 	case WL_POINTER_BUTTON:
+		if (nc->pointer_elsewhere)
+			return true;
 		nest_xwayland_input_serial(nc, args[0].u,
 					   args[3].u ==
 						   WL_POINTER_BUTTON_STATE_PRESSED);
+		break;
+	default:
+		if (nc->pointer_elsewhere)
+			return true;
 		break;
 	}
 	return false;

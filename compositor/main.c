@@ -100,6 +100,8 @@ usage(FILE *out)
 	      "                         the first connection\n"
 	      "      --x-display N      like -X, on display :N\n"
 	      "      --xwayland-path P  the Xwayland binary (default: Xwayland)\n"
+	      "      --no-x-decorations no title bars for X windows on hosts\n"
+	      "                         without server-side decorations\n"
 	      "      --reconnect        on losing the host compositor, keep the\n"
 	      "                         sockets and wait for it to come back\n"
 	      "                         (the default with virtwl)\n"
@@ -166,6 +168,7 @@ enum {
 	OPT_RECONNECT,
 	OPT_NO_RECONNECT,
 	OPT_APP_ID_PREFIX,
+	OPT_NO_X_DECORATIONS,
 };
 
 /* Returns -1 to go on, else an exit status. */
@@ -182,6 +185,7 @@ parse_options(int argc, char **argv, struct options *opts)
 		{ "xwayland", no_argument, NULL, 'X' },
 		{ "x-display", required_argument, NULL, OPT_X_DISPLAY },
 		{ "xwayland-path", required_argument, NULL, OPT_XWAYLAND_PATH },
+		{ "no-x-decorations", no_argument, NULL, OPT_NO_X_DECORATIONS },
 		{ "list-interfaces", no_argument, NULL, OPT_LIST },
 		{ "tag", required_argument, NULL, OPT_TAG },
 		{ "reconnect", no_argument, NULL, OPT_RECONNECT },
@@ -270,6 +274,9 @@ parse_options(int argc, char **argv, struct options *opts)
 			break;
 		case OPT_XWAYLAND_PATH:
 			nest_xwayland_path = optarg;
+			break;
+		case OPT_NO_X_DECORATIONS:
+			nest_x_decorations = false;
 			break;
 		case OPT_LIST:
 			list_interfaces();

@@ -122,6 +122,8 @@ struct nest_client {
 	bool display_gone;		/* the guest wl_display is destroyed */
 	bool xwayland;			/* this client is wlnest's Xwayland */
 	bool doomed;			/* to be disconnected when idle */
+	/* Xwayland's host pointer is on a host surface of no guest's */
+	bool pointer_elsewhere;
 	struct wl_event_source *disconnect_idle;
 
 	struct {

@@ -12,12 +12,13 @@ libxkbcommon-dev libpixman-1-dev libdrm-dev libcmocka-dev libpng-dev
 libxcb1-dev libxcb-composite0-dev libxcb-xfixes0-dev libxcb-render0-dev
 libxcb-shape0-dev libxcb-icccm4-dev libxcb-ewmh-dev libxcb-res0-dev
 libweston-10-dev clang libclang-rt-14-dev llvm libseccomp-dev libsystemd-dev
-plasma-wayland-protocols"
+plasma-wayland-protocols libdecor-0-dev"
 
 test_pkgs="weston sway swaybg cage grim wayland-utils foot xwayland xterm x11-apps
 x11-utils x11-xserver-utils xclip xdotool wtype wl-clipboard waypipe
 gtk-3-examples fonts-dejavu-core xfonts-base util-linux procps psmisc
-mutter kwin-wayland dbus-daemon"
+mutter kwin-wayland dbus-daemon
+libdecor-0-plugin-1-cairo"
 
 vm_pkgs="linux-image-amd64 linux-headers-amd64 qemu-system-x86 seabios
 qemu-system-data busybox-static cpio squashfs-tools e2fsprogs kmod

@@ -42,6 +42,7 @@ run_test() {
 	VIRTWL_SAN=$san \
 	ASAN_OPTIONS="log_path=$sanlog:detect_leaks=1:abort_on_error=0" \
 	UBSAN_OPTIONS="log_path=$sanlog:print_stacktrace=1:halt_on_error=1" \
+	LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0" \
 		timeout -k 10 "$limit" "$t" >"$log" 2>&1
 	status=$?
 	t1=$(date +%s)

@@ -39,6 +39,8 @@ void nest_xwayland_child_exited(struct nest_xwayland *xwayland, int pid,
 				int status);
 /* The Xwayland binary to run (default "Xwayland", found in PATH). */
 extern const char *nest_xwayland_path;
+/* --no-x-decorations clears it: no frames drawn for X toplevels */
+extern bool nest_x_decorations;
 
 /* The core's notifications about the Xwayland client's objects. */
 void nest_xwayland_client_gone(struct nest_xwayland *xwayland,

@@ -14,7 +14,8 @@
  *   desynchronized subsurfaces of the toplevel they belong to, at their
  *   X offset from it, so they show exactly where the X client put them,
  *   nested menus included, and never get dismissed by the host.
- * The window manager does not reparent (no frames): the host decorates.
+ * The window manager does not reparent: the host decorates, or where it
+ * does not, libdecor frames the host toplevel (xwm-decor.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 #include "xdg-decoration-unstable-v1-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 #include "xwayland-private.h"
+#include "xwm-decor.h"
 #include "xwm-props.h"
 #include "xwm.h"
 
@@ -456,16 +458,20 @@ toplevel_configure(void *data, struct xdg_toplevel *toplevel, int32_t width,
 	}
 }
 
-static void
-toplevel_close(void *data, struct xdg_toplevel *toplevel)
+void
+xwm_window_close(struct xwm_window *w)
 {
-	struct xwm_window *w = data;
-
 	if (w->delete_window)
 		send_wm_message(w, w->wm->atoms[ATOM_WM_DELETE_WINDOW]);
 	else
 		xcb_kill_client(w->wm->conn, w->id);
 	xwm_flush(w->wm);
+}
+
+static void
+toplevel_close(void *data, struct xdg_toplevel *toplevel)
+{
+	xwm_window_close(data);
 }
 
 static const struct xdg_toplevel_listener toplevel_listener = {
@@ -532,8 +538,6 @@ xdg_surface_configure(void *data, struct xdg_surface *xdg_surface,
 	int32_t width = w->host.pending_width, height = w->host.pending_height;
 	int32_t shown_width, shown_height;
 	bool sized = width > 0 && height > 0;
-	bool resize = sized && ((uint32_t)width != w->width ||
-				(uint32_t)height != w->height);
 	bool shows = w->surface &&
 		     nest_surface_committed_size(w->surface, &shown_width,
 						 &shown_height) &&
@@ -560,19 +564,7 @@ xdg_surface_configure(void *data, struct xdg_surface *xdg_surface,
 		ack_pending_clear(w);
 		xdg_surface_ack_configure(xdg_surface, serial);
 	}
-	if (w->fullscreen != w->host.pending_fullscreen ||
-	    w->maximized != w->host.pending_maximized) {
-		w->fullscreen = w->host.pending_fullscreen;
-		w->maximized = w->host.pending_maximized;
-		write_net_wm_state(w);
-	}
-	if (resize)
-		configure_x_window(w, w->x, w->y, (uint32_t)width,
-				   (uint32_t)height);
-	if (w->host.pending_activated && w->wm->focus != w)
-		focus_window(w->wm, w);
-	else if (!w->host.pending_activated && w->wm->focus == w)
-		focus_window(w->wm, NULL);
+	xwm_window_apply_configure(w);
 
 	if (!w->host.configured) {
 		nest_debug("X window 0x%x: first configure %dx%d", w->id,
@@ -586,6 +578,27 @@ xdg_surface_configure(void *data, struct xdg_surface *xdg_surface,
 		wl_surface_commit(host);
 	}
 	xwm_flush(w->wm);
+}
+
+void
+xwm_window_apply_configure(struct xwm_window *w)
+{
+	int32_t width = w->host.pending_width, height = w->host.pending_height;
+
+	if (w->fullscreen != w->host.pending_fullscreen ||
+	    w->maximized != w->host.pending_maximized) {
+		w->fullscreen = w->host.pending_fullscreen;
+		w->maximized = w->host.pending_maximized;
+		write_net_wm_state(w);
+	}
+	if (width > 0 && height > 0 &&
+	    ((uint32_t)width != w->width || (uint32_t)height != w->height))
+		configure_x_window(w, w->x, w->y, (uint32_t)width,
+				   (uint32_t)height);
+	if (w->host.pending_activated && w->wm->focus != w)
+		focus_window(w->wm, w);
+	else if (!w->host.pending_activated && w->wm->focus == w)
+		focus_window(w->wm, NULL);
 }
 
 static const struct xdg_surface_listener xdg_surface_listener = {
@@ -607,12 +620,20 @@ toplevel_update_properties(struct xwm_window *w)
 
 	if (!w->host.toplevel)
 		return;
-	nest_toplevel_set_title(w->wm->xw->nest, w->host.toplevel, w->title);
-	nest_toplevel_set_app_id(w->wm->xw->nest, w->host.toplevel, w->app_id);
-	xdg_toplevel_set_min_size(w->host.toplevel, w->size_hints.min_width,
-				  w->size_hints.min_height);
-	xdg_toplevel_set_max_size(w->host.toplevel, w->size_hints.max_width,
-				  w->size_hints.max_height);
+	if (w->host.frame) {
+		xwm_decor_frame_update(w);
+	} else {
+		nest_toplevel_set_title(w->wm->xw->nest, w->host.toplevel,
+					w->title);
+		nest_toplevel_set_app_id(w->wm->xw->nest, w->host.toplevel,
+					 w->app_id);
+		xdg_toplevel_set_min_size(w->host.toplevel,
+					  w->size_hints.min_width,
+					  w->size_hints.min_height);
+		xdg_toplevel_set_max_size(w->host.toplevel,
+					  w->size_hints.max_width,
+					  w->size_hints.max_height);
+	}
 	parent = w->transient_for ?
 			 toplevel_of(window_find(w->wm, w->transient_for)) :
 			 NULL;
@@ -627,6 +648,8 @@ toplevel_create(struct xwm_window *w)
 	struct xwm *wm = w->wm;
 	struct wl_surface *host = (struct wl_surface *)w->surface->host.proxy;
 
+	if (xwm_decor_frame_create(w))
+		return;
 	w->host.xdg_surface = xdg_wm_base_get_xdg_surface(wm->host.wm_base,
 							  host);
 	xdg_surface_add_listener(w->host.xdg_surface, &xdg_surface_listener, w);
@@ -713,9 +736,12 @@ role_create(struct xwm_window *w)
 {
 	struct xwm *wm = w->wm;
 
-	if (!w->surface || !w->mapped || w->host.xdg_surface ||
+	if (!w->surface || !w->mapped || w->host.toplevel ||
 	    w->host.subsurface || !wm->nc || !w->surface->host.proxy ||
 	    !wm->host.wm_base)
+		return;
+	/* a toplevel waits to know whether it gets a frame */
+	if (!w->override_redirect && xwm_decor_waiting(wm->host.decor))
 		return;
 	nest_debug("X window 0x%x: %s role for surface %u",
 		   w->id, w->override_redirect ? "subsurface" : "toplevel",
@@ -723,6 +749,16 @@ role_create(struct xwm_window *w)
 	if (w->override_redirect && subsurface_create(w))
 		return;
 	toplevel_create(w);
+}
+
+void
+xwm_create_roles(struct xwm *wm)
+{
+	struct xwm_window *w;
+
+	wl_list_for_each (w, &wm->windows, link)
+		role_create(w);
+	xwm_flush(wm);
 }
 
 static void
@@ -735,6 +771,7 @@ role_destroy(struct xwm_window *w)
 		if (other->host.subsurface_parent == w)
 			role_destroy(other);
 	}
+	xwm_decor_frame_destroy(w);
 	if (w->host.decoration)
 		zxdg_toplevel_decoration_v1_destroy(w->host.decoration);
 	if (w->host.toplevel)
@@ -1151,6 +1188,8 @@ host_bind(struct xwm *wm)
 	wm->host.seat = nest_client_bind(nc, &wl_seat_interface, 1);
 	wm->host.decoration_manager = nest_client_bind(
 		nc, &zxdg_decoration_manager_v1_interface, 1);
+	if (wm->host.wm_base && !wm->host.decoration_manager)
+		wm->host.decor = xwm_decor_create(wm);
 }
 
 static void
@@ -1163,6 +1202,7 @@ host_release(struct xwm *wm)
 		w->surface = NULL;
 	}
 	xwm_selection_host_release(wm);
+	xwm_decor_destroy(wm->host.decor);
 	if (wm->host.decoration_manager)
 		zxdg_decoration_manager_v1_destroy(wm->host.decoration_manager);
 	if (wm->host.seat)

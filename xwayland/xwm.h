@@ -10,6 +10,7 @@
 
 #include "xwm-props.h"
 
+struct libdecor_frame;
 struct nest_client;
 struct nest_object;
 struct nest_xwayland;
@@ -62,6 +63,7 @@ enum xwm_atom {
 };
 
 struct xwm;
+struct xwm_decor;
 
 struct xwm_window {
 	struct wl_list link;		/* xwm.windows, newest first */
@@ -89,6 +91,8 @@ struct xwm_window {
 		struct xdg_surface *xdg_surface;
 		struct xdg_toplevel *toplevel;
 		struct zxdg_toplevel_decoration_v1 *decoration;
+		/* a libdecor frame owns toplevel, xdg_surface is NULL */
+		struct libdecor_frame *frame;
 		struct wl_subsurface *subsurface;
 		struct xwm_window *subsurface_parent;
 		bool configured;
@@ -126,6 +130,7 @@ struct xwm {
 		struct wl_subcompositor *subcompositor;
 		struct wl_seat *seat;
 		struct zxdg_decoration_manager_v1 *decoration_manager;
+		struct xwm_decor *decor;	/* NULL: no frames of ours */
 	} host;
 
 	struct xwm_selection *clipboard;
@@ -134,6 +139,12 @@ struct xwm {
 };
 
 void xwm_flush(struct xwm *wm);
+/* A host configure's pending state (host.pending_*), once acked. */
+void xwm_window_apply_configure(struct xwm_window *w);
+/* The host asks to close w: WM_DELETE_WINDOW, else the client goes. */
+void xwm_window_close(struct xwm_window *w);
+/* Gives a host role to every window that can have one and has none. */
+void xwm_create_roles(struct xwm *wm);
 
 /* selection.c */
 void xwm_selection_init(struct xwm *wm);

@@ -28,6 +28,10 @@
  *                                         1 at 50,30" (window coordinates);
  *                                         its class is XWinClicks
  *
+ * --decorations 0 (or 1) puts _MOTIF_WM_HINTS on the toplevel, asking the
+ * window manager for no frame (or a frame), as clients that draw their
+ * own do.
+ *
  * Windows use a 32-bit ARGB visual when there is one, with opaque alpha,
  * so every host's screenshots show their colours exactly.  Colours:
  * toplevel #00ff00 (green), menu #ff0000 (red), nested menu #0000ff
@@ -48,6 +52,7 @@
 
 struct xwin {
 	bool drag, clicks;
+	int decorations;		/* _MOTIF_WM_HINTS: -1 none, 0, 1 */
 	xcb_connection_t *conn;
 	xcb_screen_t *screen;
 	xcb_visualid_t visual;
@@ -140,6 +145,14 @@ name(struct xwin *x, struct window *w, const char *title)
 		   title, strlen(title));
 	set_string(x, w->id, XCB_ATOM_WM_CLASS, XCB_ATOM_STRING, class,
 		   sizeof(class));
+	if (x->decorations >= 0) {
+		/* flags: MWM_HINTS_DECORATIONS; functions, decorations */
+		uint32_t hints[5] = { 2, 0, (uint32_t)x->decorations, 0, 0 };
+		xcb_atom_t motif = atom(x, "_MOTIF_WM_HINTS");
+
+		xcb_change_property(x->conn, XCB_PROP_MODE_REPLACE, w->id,
+				    motif, motif, 32, 5, hints);
+	}
 }
 
 /* Maps and waits until the window is mapped; prints where it is. */
@@ -266,7 +279,7 @@ run(struct xwin *x)
 int
 main(int argc, char **argv)
 {
-	struct xwin x = { 0 };
+	struct xwin x = { .decorations = -1 };
 	const char *mode = argc > 1 ? argv[1] : "";
 	unsigned w = 320, h = 240;
 	int dx = 40, dy = 30;
@@ -277,6 +290,9 @@ main(int argc, char **argv)
 			continue;
 		if (strcmp(argv[i], "--at") == 0 &&
 		    sscanf(argv[i + 1], "%d,%d", &dx, &dy) == 2)
+			continue;
+		if (strcmp(argv[i], "--decorations") == 0 &&
+		    sscanf(argv[i + 1], "%d", &x.decorations) == 1)
 			continue;
 		fprintf(stderr, "xwin: bad option %s\n", argv[i]);
 		return 2;
@@ -380,7 +396,7 @@ main(int argc, char **argv)
 	} else {
 		fprintf(stderr,
 			"usage: xwin menu|transient|fullscreen|maximize|maximized|drag|cursor|title|clicks "
-			"[--size WxH] [--at DX,DY]\n");
+			"[--size WxH] [--at DX,DY] [--decorations 0|1]\n");
 		return 2;
 	}
 	return run(&x);

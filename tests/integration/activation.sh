@@ -60,7 +60,7 @@ fi
 # It passes on only what -E names (the sanitizers' settings too).
 systemd-socket-activate -l "$G/wayland-5" \
 	-l "/tmp/.X11-unix/X$x" -l "@/tmp/.X11-unix/X$x" --fdname=wayland:x11:x11 \
-	-E XDG_RUNTIME_DIR="$G" -E PATH -E ASAN_OPTIONS -E UBSAN_OPTIONS \
+	-E XDG_RUNTIME_DIR="$G" -E PATH -E ASAN_OPTIONS -E UBSAN_OPTIONS -E LSAN_OPTIONS \
 	"$WLNEST" -v --display "$HOST_RT/null-0" >"$LOGDIR/wlnest.log" 2>&1 &
 apid=$!
 _track $apid

@@ -14,6 +14,10 @@
  *   count:C=N  count:C>=N  count:C<=N   number of pixels of colour C
  *   other:C>=N                          pixels not of colour C (something drew)
  *   rect:X,Y,W,H=C                      every pixel of the rectangle is C
+ *   without:X,Y,W,H=C                   no pixel of the rectangle is C
+ *   colours:X,Y,W,H>=N                  the rectangle holds at least N
+ *                                       distinct colours (text, not a
+ *                                       flat fill)
  *   otherbbox:C<=W,H                    pixels not of colour C all lie in
  *                                       one rectangle of at most W x H
  *   bbox:C=W,H                          C's pixels fill exactly one W x H
@@ -363,6 +367,49 @@ static bool run_check(struct checker *ck, const char *arg)
 			printf("# FAIL %s: %zu of %ld pixels differ (rectangle at %ld,%ld)\n",
 			       arg, bad, w * h, x, y);
 		return bad == 0;
+	}
+	if (strncmp(arg, "without:", 8) == 0 || strncmp(arg, "colours:", 8) == 0) {
+		bool without = arg[0] == 'w';
+		uint32_t seen[256];
+		size_t bad = 0, distinct = 0;
+
+		c = 0;
+		if (sscanf(arg + 8, "%ld,%ld,%ld,%ld", &x, &y, &w, &h) != 4 ||
+		    w <= 0 || h <= 0)
+			goto bad;
+		if (without ? !(p = strchr(arg, '=')) || !parse_colour(p + 1, &c, NULL) :
+			      !(p = strstr(arg, ">=")) || sscanf(p + 2, "%ld", &n) != 1)
+			goto bad;
+		x += ck->ox;
+		y += ck->oy;
+		if (x < 0 || y < 0 || x + w > (long)img->width || y + h > (long)img->height) {
+			printf("# FAIL %s: rectangle at %ld,%ld is outside the %" PRIu32
+			       "x%" PRIu32 " image\n", arg, x, y, img->width, img->height);
+			return false;
+		}
+		for (long j = y; j < y + h; j++)
+			for (long i = x; i < x + w; i++) {
+				uint32_t got = img->px[(size_t)j * img->width + i];
+				size_t k;
+
+				if (without) {
+					if (got == c)
+						bad++;
+					diff_mark(ck, i, j, got != c);
+					continue;
+				}
+				for (k = 0; k < distinct && seen[k] != got; k++)
+					;
+				if (k == distinct && distinct < 256)
+					seen[distinct++] = got;
+			}
+		if (without && bad)
+			printf("# FAIL %s: %zu of %ld pixels are %06" PRIX32
+			       " (rectangle at %ld,%ld)\n", arg, bad, w * h, c, x, y);
+		if (!without && distinct < (size_t)n)
+			printf("# FAIL %s: %zu distinct colours (rectangle at %ld,%ld)\n",
+			       arg, distinct, x, y);
+		return without ? bad == 0 : distinct >= (size_t)n;
 	}
 	if (strncmp(arg, "bbox:", 5) == 0) {
 		long x0, y0, x1, y1;

@@ -1,0 +1,301 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# Frames for X11 windows (libdecor) where the host draws none:
+# - on weston (no xdg-decoration), a plain X toplevel gets a title bar
+#   above its content: a band of frame pixels, neither the window's
+#   colour nor the background, holding its title's text;
+# - a pointer drag on that title bar moves the window by the distance
+#   dragged; the same for xterm;
+# - a double click on it maximizes the window: content as wide as the
+#   output, below the bar, and weston accepts the frame's geometry;
+# - a window asking for no decorations (_MOTIF_WM_HINTS) gets no frame;
+# - without a libdecor plugin, wlnest says so once and X windows show
+#   without frames;
+# - on sway (server-side decorations) wlnest draws no frame.
+set -u
+. "$VIRTWL_TOP/tests/lib.sh"
+. "$VIRTWL_TOP/tests/host/lib.sh"
+host_init
+nest_require
+
+XWIN=${XWIN:-$TOOLS/xwin}
+GREEN=00FF00
+
+if ! command -v Xwayland >/dev/null || [ ! -x "$XWIN" ]; then
+	tap_skip "xdecor" "Xwayland or $XWIN is missing"
+	tap_done
+	exit 0
+fi
+if [ "${VIRTWL_DIRECT:-0}" = 1 ]; then
+	tap_skip "xdecor" "direct mode: no wlnest to draw frames"
+	tap_done
+	exit 0
+fi
+
+# x_spawn NAME CMD...: an X client of wlnest's display
+x_spawn() {
+	_xname=$1
+	shift
+	spawn "$_xname" env -u WAYLAND_DISPLAY DISPLAY="$XDISPLAY" "$@"
+}
+
+# nest_x ARGS...: wlnest -X; sets XDISPLAY
+nest_x() {
+	nest_start -X -v "$@" || return 1
+	wait_until 10 grep -q "X11 display :[0-9]* ready" "$NEST_LOG"
+	XDISPLAY=$(sed -n 's/.*X11 display \(:[0-9]*\) ready.*/\1/p' "$NEST_LOG" | head -n 1)
+	[ -n "$XDISPLAY" ]
+}
+
+# green_box: the window's "X Y W H" in a fresh screenshot ($T/g.ppm):
+# where its colour WIN is (green, xwin's)
+WIN=$GREEN
+green_box() {
+	shot "$T/g.ppm" && "$PIXCHECK" locate "$T/g.ppm" $WIN
+}
+
+# green_at "X Y W H": the green window is exactly there
+green_at() {
+	[ "$(green_box)" = "$1" ]
+}
+
+# green_top_full: the green window is as wide as the output and reaches
+# its bottom, below a bar at the top
+green_top_full() {
+	set -- $(green_box)
+	[ $# -eq 4 ] && [ "$1" = 0 ] && [ "$3" = "$HOST_W" ] &&
+		[ "$2" -gt 10 ] && [ $(($2 + $4)) = "$HOST_H" ]
+}
+
+# band_of "X Y W H": 10 rows ending 4 rows above the window's content,
+# as wide as the content: where a title bar is, and nothing else (weston
+# puts no other window there)
+band_of() {
+	set -- $1
+	echo "$1,$(($2 - 14)),$3,10"
+}
+
+# text_of "X Y W H": the middle of that band, where the title is written
+# (the plugin centres it; its buttons are at the right end)
+text_of() {
+	set -- $1
+	echo "$(($1 + $3 / 2 - 60)),$(($2 - 14)),120,10"
+}
+
+# no_bar_above "X Y W H": only background in the rows just above the
+# content (up to 14 of them; weston places a window's geometry on the
+# output, so a window at the top edge has no bar)
+no_bar_above() {
+	set -- $1
+	[ "$2" -eq 0 ] && return 0
+	_rows=$2
+	[ $_rows -gt 14 ] && _rows=14
+	"$PIXCHECK" --save "$LOGDIR/no-bar" "$T/g.ppm" \
+		"rect:$1,$(($2 - _rows)),$3,$_rows=$HOST_BG"
+}
+
+# the host's cursor out of the way of the checks (it stays visible once
+# the pointer moved)
+pointer_away() {
+	pointer_move $((HOST_W - 2)) $((HOST_H - 2))
+	sleep 0.2
+}
+
+# check_title_bar NAME LOG: a title bar above the content at $box (the
+# green window's "X Y W H"): frame pixels, none of them the background or
+# the window's colour, and text in its middle
+check_title_bar() {
+	if [ -z "$box" ]; then
+		fail_logs "$1: the window shows" "$LOGDIR/$2.log"
+		return
+	fi
+	set -- "$1" "$2" $box
+	if [ "$4" -lt 20 ]; then
+		fail_logs "$1: the window is at $box, no room for a bar"
+	elif "$PIXCHECK" --save "$LOGDIR/$2" "$T/g.ppm" \
+		"without:$(band_of "$box")=$HOST_BG" \
+		"without:$(band_of "$box")=$WIN" \
+		"colours:$(text_of "$box")>=6" &&
+		grep -q "framed by libdecor" "$NEST_LOG"; then
+		tap_ok "$1 (content at $box)"
+		"$PIXCHECK" convert "$T/g.ppm" "$LOGDIR/$2-shot.png"
+	else
+		fail_logs "$1 (content at $box)" "$LOGDIR/$2.log"
+	fi
+}
+
+# drag_title_bar NAME LOG: press on the title bar of the window at $box,
+# drag by (+-100, +-60) towards the middle of the screen, release: the
+# window's content must have moved by the same
+drag_title_bar() {
+	if [ -z "$box" ]; then
+		fail_logs "$1: no window to drag"
+		return
+	fi
+	set -- "$1" "$2" $box
+	gx=$3 gy=$4
+	# on the title's left part, clear of the buttons
+	px=$((gx + 40))
+	py=$((gy - 10))
+	dx=100 dy=60
+	[ $((gx + $5 / 2)) -gt $((HOST_W / 2)) ] && dx=-100
+	[ $((gy + $6 / 2)) -gt $((HOST_H / 2)) ] && dy=-60
+	pointer_move $px $py
+	sleep 0.3
+	printf 'button 272 1\n' >"$INJECT"
+	sleep 0.3
+	for step in 1 2 3 4 5 6 7 8; do
+		pointer_move $((px + step * dx / 8)) $((py + step * dy / 8))
+		sleep 0.08
+	done
+	sleep 0.2
+	printf 'button 272 0\n' >"$INJECT"
+	pointer_away # its cursor would touch the window
+	want="$((gx + dx)) $((gy + dy)) $5 $6"
+	if wait_until 10 green_at "$want"; then
+		tap_ok "$1 (from $gx,$gy by $dx,$dy)"
+	else
+		fail_logs "$1 (from $gx,$gy; want $want, got $(green_box))" \
+			"$LOGDIR/$2.log"
+		"$PIXCHECK" convert "$T/g.ppm" "$LOGDIR/$2-drag-shot.png" 2>/dev/null
+	fi
+}
+
+if ! host_start weston desktop; then
+	fail_logs "weston: host compositor starts"
+else
+	if ! nest_x; then
+		fail_logs "weston: wlnest -X starts"
+	else
+		# -- a title bar above a plain X toplevel, and a drag on it
+		x_spawn "title" "$XWIN" title
+		xpid=$SPAWNED_PID
+		box=""
+		if wait_pixels 10 "title" "bbox:$GREEN=320,240"; then
+			box=$(green_box)
+		fi
+		check_title_bar "weston: an X toplevel gets a title bar with its title above its content" title
+		drag_title_bar "weston: a pointer drag on the title bar moves the X window" title
+
+		# -- a double click on the title bar maximizes: the content
+		# fills the output below the bar, and weston accepts the
+		# frame's geometry (it ends a client whose maximized window
+		# has another size)
+		name="weston: a double click on the title bar maximizes the X window"
+		box=$(green_box)
+		if [ -n "$box" ]; then
+			set -- $box
+			pointer_move $(($1 + 60)) $(($2 - 10))
+			sleep 0.3
+			printf 'button 272 1\nbutton 272 0\nbutton 272 1\nbutton 272 0\n' >"$INJECT"
+			if wait_until 10 green_top_full &&
+				! grep -q "protocol error" "$NEST_LOG"; then
+				tap_ok "$name (content $(green_box))"
+			else
+				fail_logs "$name (content $(green_box))" "$LOGDIR/title.log"
+			fi
+		else
+			fail_logs "$name: no window"
+		fi
+		stop_client $xpid
+
+		# -- the same for xterm, black on black: its content is one
+		# colour before and after it draws, and the frame has no pure
+		# black
+		if command -v xterm >/dev/null; then
+			pointer_away
+			WIN=000000
+			x_spawn "xterm" xterm -bg black -fg black -T "xterm frame test"
+			tpid=$SPAWNED_PID
+			box=""
+			if wait_pixels 10 "xterm" "count:$WIN>=20000"; then
+				sleep 0.5 # the first frames may still come
+				box=$(green_box)
+			fi
+			check_title_bar "weston: a decorated xterm shows a title bar with its title" xterm
+			drag_title_bar "weston: xterm moves by a pointer drag on its title bar" xterm
+			stop_client $tpid
+			WIN=$GREEN
+		else
+			tap_skip "weston: a decorated xterm" "xterm is not installed"
+		fi
+
+		# -- _MOTIF_WM_HINTS without decorations: no frame
+		name="weston: a window asking for no decorations gets no frame"
+		pointer_away
+		framed=$(grep -c "framed by libdecor" "$NEST_LOG")
+		x_spawn "motif" "$XWIN" title --decorations 0
+		mpid=$SPAWNED_PID
+		box=""
+		if wait_pixels 10 "motif" "bbox:$GREEN=320,240"; then
+			box=$(green_box)
+		fi
+		if [ -n "$box" ]; then
+			set -- $box
+			# nothing but the background above it
+			if no_bar_above "$box" &&
+				[ "$(grep -c "framed by libdecor" "$NEST_LOG")" = "$framed" ]; then
+				tap_ok "$name (at $box)"
+			else
+				fail_logs "$name (at $box)" "$LOGDIR/motif.log"
+			fi
+		else
+			fail_logs "$name: the window shows" "$LOGDIR/motif.log"
+		fi
+		stop_client $mpid
+		check_nest_stop "weston"
+	fi
+
+	# -- no libdecor plugin: one log line, X windows without frames
+	name="weston: without a libdecor plugin, X windows show without frames"
+	mkdir -p "$T/no-plugins"
+	export LIBDECOR_PLUGIN_DIR="$T/no-plugins"
+	nest_x
+	started=$?
+	unset LIBDECOR_PLUGIN_DIR
+	if [ $started -ne 0 ]; then
+		fail_logs "$name: wlnest -X starts"
+	else
+		pointer_away
+		x_spawn "noplugin" "$XWIN" title
+		npid=$SPAWNED_PID
+		box=""
+		if wait_pixels 10 "noplugin" "bbox:$GREEN=320,240"; then
+			box=$(green_box)
+		fi
+		set -- ${box:-0 0 0 0}
+		if [ -n "$box" ] && no_bar_above "$box" &&
+			[ "$(grep -c 'libdecor has no plugin' "$NEST_LOG")" = 1 ]; then
+			tap_ok "$name (at $box)"
+		else
+			fail_logs "$name (at ${box:-nowhere})" "$LOGDIR/noplugin.log"
+		fi
+		stop_client $npid
+		nest_stop
+	fi
+	host_stop
+fi
+
+# -- sway decorates: wlnest draws nothing of its own
+name="sway: X windows get the host's decorations, no libdecor frame"
+if ! host_start sway desktop; then
+	fail_logs "sway: host compositor starts"
+elif ! nest_x; then
+	fail_logs "sway: wlnest -X starts"
+	host_stop
+else
+	x_spawn "sway-title" "$XWIN" title
+	spid=$SPAWNED_PID
+	if wait_pixels 10 "sway-title" "count:$GREEN>=70000" &&
+		! grep -q "libdecor\|no frames" "$NEST_LOG"; then
+		tap_ok "$name"
+	else
+		fail_logs "$name" "$LOGDIR/sway-title.log"
+	fi
+	stop_client $spid
+	check_nest_stop "sway"
+	host_stop
+fi
+
+tap_done

@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Frames for X toplevels, drawn by libdecor, where the host compositor
+ * has no server-side decorations.
+ *
+ * libdecor runs on the Xwayland client's host connection, where the X
+ * windows' wl_surfaces live: its frame subsurfaces must share their
+ * connection.  libdecor 0.1.1 only binds globals there and flushes (no
+ * roundtrip, no dispatch of its own): its proxies' events are dispatched
+ * with wlnest's own, from the event loop.  The forwarder drops events
+ * that name libdecor's surfaces (they are no guest objects), and the
+ * cairo plugin tells its surfaces from ours by proxy tag.
+ *
+ * Its plugin allocates its buffers with memfd_create, which only the
+ * direct channel passes to the host: through virtwl, frames stay off.
+ *
+ * A frame replaces the window manager's own xdg_surface/xdg_toplevel:
+ * libdecor acks each configure when it redraws the frame, with a window
+ * geometry that includes the frame, so the X window is resized to the
+ * content size afterwards and may show its old size for a moment.
+ */
+#include <dirent.h>
+#include <libdecor.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wayland-client-protocol.h>
+#include <xcb/xcb.h>
+
+#include "nest.h"
+#include "xdg-shell-client-protocol.h"
+#include "xwayland-private.h"
+#include "xwm-decor.h"
+#include "xwm-props.h"
+#include "xwm.h"
+
+#ifndef XWM_LIBDECOR_PLUGIN_DIR
+#define XWM_LIBDECOR_PLUGIN_DIR "/usr/lib/x86_64-linux-gnu/libdecor/plugins-1"
+#endif
+
+bool nest_x_decorations = true;
+
+struct xwm_decor {
+	struct xwm *wm;
+	struct libdecor *context;
+	struct wl_callback *ready_callback;
+	bool ready;			/* libdecor has its globals */
+	xcb_atom_t gtk_frame_extents;
+};
+
+/*
+ * Whether libdecor will find a plugin that draws.  Without one it falls
+ * back to frames without decorations; and libdecor 0.1.1 loops forever
+ * on a plugin directory it cannot open, so that is checked first.
+ */
+static bool
+plugin_available(void)
+{
+	const char *env = getenv("LIBDECOR_PLUGIN_DIR");
+	char *dirs = strdup(env ? env : XWM_LIBDECOR_PLUGIN_DIR);
+	char *save = NULL, *dir;
+	bool found = false, readable = true;
+
+	if (!dirs)
+		return false;
+	for (dir = strtok_r(dirs, ":", &save); dir;
+	     dir = strtok_r(NULL, ":", &save)) {
+		DIR *d = opendir(dir);
+		struct dirent *entry;
+
+		if (!d) {
+			readable = false;
+			break;
+		}
+		while ((entry = readdir(d))) {
+			const char *dot = strrchr(entry->d_name, '.');
+
+			if (dot && strcmp(dot, ".so") == 0)
+				found = true;
+		}
+		closedir(d);
+	}
+	free(dirs);
+	return found && readable;
+}
+
+/*
+ * libdecor's errors are a host without xdg_wm_base (then no toplevel is
+ * made at all) or size limits it rejects (xwm_decor_frame_update keeps
+ * those valid): logged only.
+ */
+static void
+decor_error(struct libdecor *context, enum libdecor_error error,
+	    const char *message)
+{
+	nest_log("window frames (libdecor): %s", message);
+}
+
+/* not const: libdecor's API takes them as plain pointers */
+static struct libdecor_interface decor_interface = {
+	.error = decor_error,
+};
+
+static void
+ready_done(void *data, struct wl_callback *callback, uint32_t serial)
+{
+	struct xwm_decor *decor = data;
+
+	wl_callback_destroy(callback);
+	decor->ready_callback = NULL;
+	decor->ready = true;
+	nest_debug("window frames: libdecor is ready");
+	xwm_create_roles(decor->wm);
+}
+
+static const struct wl_callback_listener ready_listener = {
+	.done = ready_done,
+};
+
+static xcb_atom_t
+intern_atom(xcb_connection_t *conn, const char *name)
+{
+	xcb_intern_atom_reply_t *reply = xcb_intern_atom_reply(
+		conn, xcb_intern_atom(conn, 0, (uint16_t)strlen(name), name),
+		NULL);
+	xcb_atom_t atom = reply ? reply->atom : XCB_ATOM_NONE;
+
+	free(reply);
+	return atom;
+}
+
+struct xwm_decor *
+xwm_decor_create(struct xwm *wm)
+{
+	struct wl_display *display = wm->nc->host.display;
+	struct xwm_decor *decor;
+
+	if (!nest_x_decorations)
+		return NULL;
+	if (wm->xw->nest->channel != &nest_direct_channel) {
+		nest_log("no frames for X windows through virtwl: "
+			 "libdecor's buffers cannot cross it");
+		return NULL;
+	}
+	if (!plugin_available()) {
+		nest_log("no frames for X windows: libdecor has no plugin "
+			 "(install libdecor-0-plugin-1-cairo)");
+		return NULL;
+	}
+	decor = calloc(1, sizeof(*decor));
+	if (!decor)
+		return NULL;
+	decor->wm = wm;
+	decor->context = libdecor_new(display, &decor_interface);
+	if (!decor->context) {
+		nest_log("no frames for X windows: libdecor failed to start");
+		free(decor);
+		return NULL;
+	}
+	/* Answered after libdecor's own initial sync and its plugin's. */
+	decor->ready_callback = wl_display_sync(display);
+	wl_callback_add_listener(decor->ready_callback, &ready_listener,
+				 decor);
+	decor->gtk_frame_extents = intern_atom(wm->conn, "_GTK_FRAME_EXTENTS");
+	return decor;
+}
+
+bool
+xwm_decor_waiting(const struct xwm_decor *decor)
+{
+	return decor && !decor->ready;
+}
+
+void
+xwm_decor_destroy(struct xwm_decor *decor)
+{
+	if (!decor)
+		return;
+	if (decor->ready_callback)
+		wl_callback_destroy(decor->ready_callback);
+	libdecor_unref(decor->context);
+	free(decor);
+}
+
+/* ---- whether a window wants a frame ---- */
+
+static uint32_t *
+property_words(struct xwm *wm, xcb_window_t window, xcb_atom_t property,
+	       uint32_t max_words, size_t *count)
+{
+	xcb_get_property_reply_t *reply = xcb_get_property_reply(
+		wm->conn,
+		xcb_get_property(wm->conn, 0, window, property, XCB_ATOM_ANY,
+				 0, max_words),
+		NULL);
+	uint32_t *words = NULL;
+	int len;
+
+	*count = 0;
+	if (!reply)
+		return NULL;
+	len = xcb_get_property_value_length(reply);
+	if (reply->format == 32 && len >= 4) {
+		words = malloc((size_t)len);
+		if (words) {
+			memcpy(words, xcb_get_property_value(reply), (size_t)len);
+			*count = (size_t)len / 4;
+		}
+	}
+	free(reply);
+	return words;
+}
+
+/* _MOTIF_WM_HINTS without decorations, or GTK's client-side frame. */
+static bool
+draws_own_frame(struct xwm_decor *decor, struct xwm_window *w)
+{
+	struct xwm *wm = w->wm;
+	size_t count;
+	uint32_t *words;
+	bool own = false;
+
+	words = property_words(wm, w->id, wm->atoms[ATOM_MOTIF_WM_HINTS], 5,
+			       &count);
+	if (words && !xwm_motif_wants_decorations(words, count))
+		own = true;
+	free(words);
+	if (!own && decor->gtk_frame_extents != XCB_ATOM_NONE) {
+		words = property_words(wm, w->id, decor->gtk_frame_extents, 4,
+				       &count);
+		own = words && count == 4;
+		free(words);
+	}
+	return own;
+}
+
+/* ---- a frame's events ---- */
+
+static void
+frame_configure(struct libdecor_frame *frame,
+		struct libdecor_configuration *configuration, void *data)
+{
+	struct xwm_window *w = data;
+	struct wl_surface *host =
+		w->surface ? (struct wl_surface *)w->surface->host.proxy : NULL;
+	enum libdecor_window_state window_state = LIBDECOR_WINDOW_STATE_NONE;
+	struct libdecor_state *state;
+	int width, height, fixed_width, fixed_height;
+	bool sized;
+
+	sized = libdecor_configuration_get_content_size(configuration, frame,
+							&width, &height) &&
+		width > 0 && height > 0;
+	if (!sized) {
+		/* the host lets the window keep its size */
+		width = w->width;
+		height = w->height;
+	}
+	if (width <= 0 || height <= 0)
+		width = height = 1;
+	libdecor_configuration_get_window_state(configuration, &window_state);
+	w->host.pending_fullscreen =
+		window_state & LIBDECOR_WINDOW_STATE_FULLSCREEN;
+	w->host.pending_maximized =
+		window_state & LIBDECOR_WINDOW_STATE_MAXIMIZED;
+	w->host.pending_activated = window_state & LIBDECOR_WINDOW_STATE_ACTIVE;
+
+	/* Draws the frame for the new state and acks the configure. */
+	state = libdecor_state_new(width, height);
+	libdecor_frame_commit(frame, state, configuration);
+	libdecor_state_free(state);
+	/*
+	 * The cairo plugin counts its title bar in the frame only once it
+	 * shows: on the first configure, or leaving fullscreen, the content
+	 * size above was too large by the bar, and the window geometry,
+	 * which weston checks against a maximized size, would be taller
+	 * than configured.  Asked again, it knows; the geometry set now
+	 * replaces the one before, both pending until the next commit.
+	 */
+	if (sized &&
+	    libdecor_configuration_get_content_size(configuration, frame,
+						    &fixed_width,
+						    &fixed_height) &&
+	    fixed_width > 0 && fixed_height > 0 &&
+	    (fixed_width != width || fixed_height != height)) {
+		width = fixed_width;
+		height = fixed_height;
+		state = libdecor_state_new(width, height);
+		libdecor_frame_commit(frame, state, NULL);
+		libdecor_state_free(state);
+	}
+	w->host.pending_width = width;
+	w->host.pending_height = height;
+	xwm_window_apply_configure(w);
+
+	if (!w->host.configured) {
+		nest_debug("X window 0x%x: first frame configure %dx%d", w->id,
+			   width, height);
+		w->host.configured = true;
+		if (host)
+			wl_surface_commit(host);
+		if (w->surface)
+			nest_surface_ungate(w->surface);
+	} else if (host) {
+		/* the frame and window geometry take effect */
+		wl_surface_commit(host);
+	}
+	xwm_flush(w->wm);
+}
+
+static void
+frame_close(struct libdecor_frame *frame, void *data)
+{
+	xwm_window_close(data);
+}
+
+static void
+frame_commit(struct libdecor_frame *frame, void *data)
+{
+	struct xwm_window *w = data;
+
+	if (w->surface && w->surface->host.proxy)
+		wl_surface_commit((struct wl_surface *)w->surface->host.proxy);
+}
+
+static void
+frame_dismiss_popup(struct libdecor_frame *frame, const char *seat_name,
+		    void *data)
+{
+}
+
+static struct libdecor_frame_interface frame_interface = {
+	.configure = frame_configure,
+	.close = frame_close,
+	.commit = frame_commit,
+	.dismiss_popup = frame_dismiss_popup,
+};
+
+/* ---- frames ---- */
+
+bool
+xwm_decor_frame_create(struct xwm_window *w)
+{
+	struct xwm *wm = w->wm;
+	struct xwm_decor *decor = wm->host.decor;
+	struct wl_surface *host;
+
+	if (!decor || !decor->ready || w->override_redirect ||
+	    wm->host.decoration_manager || !w->surface ||
+	    !w->surface->host.proxy || draws_own_frame(decor, w))
+		return false;
+	host = (struct wl_surface *)w->surface->host.proxy;
+	w->host.frame = libdecor_decorate(decor->context, host,
+					  &frame_interface, w);
+	if (!w->host.frame)
+		return false;
+	w->host.toplevel = libdecor_frame_get_xdg_toplevel(w->host.frame);
+	if (!w->host.toplevel) {
+		libdecor_frame_unref(w->host.frame);
+		w->host.frame = NULL;
+		return false;
+	}
+	nest_debug("X window 0x%x: framed by libdecor", w->id);
+	xwm_decor_frame_update(w);
+	if (w->fullscreen)
+		libdecor_frame_set_fullscreen(w->host.frame, NULL);
+	if (w->maximized)
+		libdecor_frame_set_maximized(w->host.frame);
+	/* The role commit: the host answers with a configure. */
+	libdecor_frame_map(w->host.frame);
+	return true;
+}
+
+void
+xwm_decor_frame_destroy(struct xwm_window *w)
+{
+	if (!w->host.frame)
+		return;
+	libdecor_frame_unref(w->host.frame);
+	w->host.frame = NULL;
+	w->host.toplevel = NULL;
+}
+
+void
+xwm_decor_frame_update(struct xwm_window *w)
+{
+	const struct nest *nest = w->wm->xw->nest;
+	const struct xwm_size_hints *hints = &w->size_hints;
+	const char *tag = nest->title_tag ? nest->title_tag : "";
+	const char *title = w->title ? w->title : "";
+	int min_width = hints->min_width, min_height = hints->min_height;
+	int max_width = hints->max_width, max_height = hints->max_height;
+	char *tagged = NULL;
+
+	if (!w->host.frame)
+		return;
+	if (asprintf(&tagged, "%s%s", tag, title) < 0)
+		tagged = NULL;
+	libdecor_frame_set_title(w->host.frame, tagged ? tagged : title);
+	free(tagged);
+	nest_toplevel_set_app_id(nest, w->host.toplevel, w->app_id);
+	/* libdecor takes a minimum above the maximum for an error that
+	 * ends all frames: an X client's hints are not trusted that far */
+	if (min_width < 0 || min_height < 0)
+		min_width = min_height = 0;
+	if (max_width < 0 || max_height < 0 ||
+	    (max_width > 0 && max_width < min_width) ||
+	    (max_height > 0 && max_height < min_height))
+		max_width = max_height = 0;
+	libdecor_frame_set_min_content_size(w->host.frame, min_width,
+					    min_height);
+	libdecor_frame_set_max_content_size(w->host.frame, max_width,
+					    max_height);
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Frames for X toplevels on hosts that do not decorate them (no
+ * xdg-decoration, as on weston or mutter), drawn by libdecor on the
+ * Xwayland client's host connection.  xwm.c asks for a frame when it
+ * makes a toplevel; everything libdecor-specific stays in xwm-decor.c.
+ */
+#ifndef WLNEST_XWM_DECOR_H
+#define WLNEST_XWM_DECOR_H
+
+#include <stdbool.h>
+
+struct xwm;
+struct xwm_decor;
+struct xwm_window;
+
+
+/*
+ * Starts libdecor on the window manager's host connection (wm->nc), or
+ * returns NULL (logged once) when frames are off, unsupported by the
+ * channel, or libdecor has no plugin to draw them.
+ */
+struct xwm_decor *xwm_decor_create(struct xwm *wm);
+void xwm_decor_destroy(struct xwm_decor *decor);
+/*
+ * True until libdecor has its globals (a roundtrip after
+ * xwm_decor_create): toplevels wait for it, then xwm_create_roles.
+ */
+bool xwm_decor_waiting(const struct xwm_decor *decor);
+
+/*
+ * Makes w's host toplevel a libdecor frame when w should have one: the
+ * host does not decorate, and the X client draws no frame of its own.
+ * On success w->host.toplevel is libdecor's (borrowed) and the role
+ * commit is sent; false leaves w untouched.
+ */
+bool xwm_decor_frame_create(struct xwm_window *w);
+/* Drops w's frame, its xdg_toplevel with it; no-op without a frame. */
+void xwm_decor_frame_destroy(struct xwm_window *w);
+/* Title, app id and size limits from w's properties. */
+void xwm_decor_frame_update(struct xwm_window *w);
+
+#endif
