@@ -10,7 +10,8 @@
 #   next one;
 # - an X11 window through wlnest -X becomes a host toplevel: the host
 #   configures it, and wlnest sends its first frame, of the window's size,
-#   once the X client sees itself mapped;
+#   once the X client sees itself mapped; on mutter, which draws no
+#   decorations, wlnest frames it (libdecor), on kwin it does not;
 # - wlnest exits 0 on SIGTERM.
 set -u
 . "$VIRTWL_TOP/tests/lib.sh"
@@ -68,11 +69,25 @@ for host in mutter kwin; do
 			id=$(sed -n 's/^mapped \(0x[0-9a-f]*\) .*/\1/p' "$xlog" | head -n 1) &&
 			wait_until 15 grep -q "X window $id: toplevel role for surface" "$NEST_LOG" &&
 			sid=$(sed -n "s/.*X window $id: toplevel role for surface \([0-9]*\).*/\1/p" "$NEST_LOG" | head -n 1) &&
-			wait_until 15 grep -q "X window $id: first configure" "$NEST_LOG" &&
+			wait_until 15 grep -Eq "X window $id: first (frame )?configure" "$NEST_LOG" &&
 			wait_until 15 grep -q "surface $sid: its first frame, 240x180, goes to the host" "$NEST_LOG"; then
 			tap_ok "$name"
 		else
 			fail_logs "$name" "$xlog"
+		fi
+		# mutter draws no decorations (no xdg-decoration): wlnest's
+		# libdecor frame; kwin draws its own
+		case $host in
+		mutter) want="framed by libdecor" ;;
+		*) want="" ;;
+		esac
+		framed=no
+		grep -q "X window ${id:-none}: framed by libdecor" "$NEST_LOG" && framed=yes
+		if [ -n "${id:-}" ] && { [ -n "$want" ] && [ $framed = yes ] ||
+			{ [ -z "$want" ] && [ $framed = no ]; }; }; then
+			tap_ok "$host: the X window is ${want:-not framed by wlnest: the host decorates it}"
+		else
+			fail_logs "$host: the X window is ${want:-not framed by wlnest: the host decorates it}"
 		fi
 		stop_pid $xpid
 	fi
