@@ -91,6 +91,14 @@ app_done() {
 	wait_until 10 _bg_only
 }
 
+# ff_cpu PREFIX: firefox-esr's processes in the guest as TAP comments:
+# pid, state, user and system clock ticks, name.  Two of these apart tell
+# a start still under way (a slow host) from a stalled one.
+ff_cpu() {
+	g "for d in /proc/[0-9]*; do case \$(tr '\\0' ' ' <\$d/cmdline) in *firefox*) echo \${d#/proc/} \$(cut -d')' -f2 \$d/stat | cut -d' ' -f2,13,14) \$(cat \$d/comm) ;; esac; done 2>/dev/null"
+	printf '%s\n' "$AVM_OUT" | sed "s|^|# $1 |"
+}
+
 g "printf '<html><body style=\"background:#00ff00\"><h1 style=\"color:#ff0000;font-size:60px\">hello from the guest</h1></body></html>\\n' >/tmp/page.html"
 
 # ---- browsers: a local page, its background and its text ----
@@ -112,6 +120,9 @@ dom.ipc.processPrelaunch.enabled false'
 		tap_ok "firefox-esr shows a local page, its text on the host ($(($(date +%s) - t0)) s)"
 	else
 		gfail "firefox-esr shows a local page, its text on the host" firefox-esr
+		ff_cpu "firefox-esr:"
+		sleep 10
+		ff_cpu "10 s later:"
 	fi
 	app_done firefox-esr /usr/lib/firefox-esr/
 fi
