@@ -10,10 +10,28 @@
 #     themselves when the browser has not connected to them within 15 s,
 #     which a browser busy starting under TCG on one vCPU sometimes misses
 #     (the page then never loads): --ipc-connection-timeout gives them
-#     longer.  firefox-esr paints at its Wayland frame callbacks' pace
-#     and takes a window whose callback is late by a second for hidden,
-#     which under TCG sometimes leaves its page unpainted: it runs with
-#     its software vsync timer (widget.wayland.vsync.enabled false);
+#     longer.  firefox-esr runs with prefs that keep two things of its
+#     own from leaving the page unpainted under TCG:
+#     - its Wayland vsync source (WaylandVsyncSource) takes its window
+#       for hidden when no frame callback has come for a second (1000 /
+#       layout.throttled_frame_rate ms), and then disables its vsync: the
+#       frame callbacks that follow are ignored, and only a GTK expose (a
+#       configure from the compositor) makes the window visible again;
+#       until then its tab is inactive and its page is not painted.  Its
+#       first frame (software WebRender on one vCPU) takes longer than a
+#       second, so the window is taken for hidden just after it maps
+#       (WidgetVSync log: "HiddenWindowCallback() we're hidden, time since
+#       last VSync 3528 ms", "mIsFullyOccluded 1", "DisableVsync"), and
+#       whether a configure comes after that to undo it is a race.
+#       widget.wayland.vsync.enabled false gives it its software vsync
+#       timer, which never guesses at occlusion;
+#     - on a fresh profile it opens, besides the page, the privacy notice
+#       (a remote page, in a content process of its own), a preloaded
+#       about:newtab and a spare content process, all on the one vCPU the
+#       page's content process needs: on a loaded host that took it past
+#       the time limit before its window even showed.  They are turned off
+#       (datareporting.policy.firstRunURL, browser.newtab.preload,
+#       dom.ipc.processPrelaunch.enabled);
 #   - gtk4-widget-factory (GTK 4) and featherpad (Qt 5, through the
 #     Wayland platform plugin of qtwayland5) show their windows;
 #   - mpv plays a generated clip (lavfi testsrc): the frames change
@@ -73,17 +91,38 @@ app_done() {
 	wait_until 10 _bg_only
 }
 
+# ff_cpu PREFIX: firefox-esr's processes in the guest as TAP comments:
+# pid, state, user and system clock ticks, name.  Two of these apart tell
+# a start still under way (a slow host) from a stalled one.
+ff_cpu() {
+	g "for d in /proc/[0-9]*; do case \$(tr '\\0' ' ' <\$d/cmdline) in *firefox*) echo \${d#/proc/} \$(cut -d')' -f2 \$d/stat | cut -d' ' -f2,13,14) \$(cat \$d/comm) ;; esac; done 2>/dev/null"
+	printf '%s\n' "$AVM_OUT" | sed "s|^|# $1 |"
+}
+
 g "printf '<html><body style=\"background:#00ff00\"><h1 style=\"color:#ff0000;font-size:60px\">hello from the guest</h1></body></html>\\n' >/tmp/page.html"
 
 # ---- browsers: a local page, its background and its text ----
 if an_app firefox-esr; then
 	t0=$(date +%s)
-	g "mkdir -p /tmp/ffp && printf 'user_pref(\"browser.aboutwelcome.enabled\", false);\\nuser_pref(\"datareporting.policy.dataSubmissionEnabled\", false);\\nuser_pref(\"browser.startup.homepage_override.mstone\", \"ignore\");\\nuser_pref(\"widget.wayland.vsync.enabled\", false);\\n' >/tmp/ffp/user.js"
+	# (see the top of this file)
+	ffprefs='browser.aboutwelcome.enabled false
+datareporting.policy.dataSubmissionEnabled false
+browser.startup.homepage_override.mstone "ignore"
+widget.wayland.vsync.enabled false
+datareporting.policy.firstRunURL ""
+browser.newtab.preload false
+dom.ipc.processPrelaunch.enabled false'
+	userjs=$(printf '%s\n' "$ffprefs" |
+		sed 's/^\([^ ]*\) \(.*\)$/user_pref("\1", \2);/' | base64 -w0)
+	g "mkdir -p /tmp/ffp && echo $userjs | base64 -d >/tmp/ffp/user.js"
 	g_bg firefox-esr firefox-esr --new-instance --profile /tmp/ffp file:///tmp/page.html
 	if wait_pixels 240 firefox "count:00FF00>=100000" "count:FF0000>=2000"; then
 		tap_ok "firefox-esr shows a local page, its text on the host ($(($(date +%s) - t0)) s)"
 	else
 		gfail "firefox-esr shows a local page, its text on the host" firefox-esr
+		ff_cpu "firefox-esr:"
+		sleep 10
+		ff_cpu "10 s later:"
 	fi
 	app_done firefox-esr /usr/lib/firefox-esr/
 fi
