@@ -129,6 +129,21 @@ intern_atom(xcb_connection_t *conn, const char *name)
 	return atom;
 }
 
+/* libdecor's cairo plugin needs these (without wl_subcompositor it
+ * crashes in its error path). */
+static bool
+host_has(struct nest *nest, const char *name)
+{
+	struct nest_global *global;
+
+	wl_list_for_each (global, &nest->globals, link) {
+		if (!global->removed &&
+		    strcmp(global->info->interface->name, name) == 0)
+			return true;
+	}
+	return false;
+}
+
 struct xwm_decor *
 xwm_decor_create(struct xwm *wm)
 {
@@ -140,6 +155,13 @@ xwm_decor_create(struct xwm *wm)
 	if (wm->xw->nest->channel != &nest_direct_channel) {
 		nest_log("no frames for X windows through virtwl: "
 			 "libdecor's buffers cannot cross it");
+		return NULL;
+	}
+	if (!host_has(wm->xw->nest, "wl_compositor") ||
+	    !host_has(wm->xw->nest, "wl_subcompositor") ||
+	    !host_has(wm->xw->nest, "wl_shm")) {
+		nest_log("no frames for X windows: the host compositor lacks "
+			 "wl_compositor, wl_subcompositor or wl_shm");
 		return NULL;
 	}
 	if (!plugin_available()) {
