@@ -35,7 +35,10 @@
  *                                         first button press in it makes
  *                                         it 100 pixels taller, blue, and
  *                                         shaped as the other two quarters
- *                                         (input shape: all of that)
+ *                                         (input shape: all of that); the
+ *                                         next one shrinks its bounding
+ *                                         shape to the top-right quarter,
+ *                                         without drawing anything
  *
  * --decorations 0 (or 1) puts _MOTIF_WM_HINTS on the toplevel, asking the
  * window manager for no frame (or a frame), as clients that draw their
@@ -297,7 +300,8 @@ reshape(struct xwin *x)
 		set_quarters(x, XCB_SHAPE_SK_BOUNDING, true, false, false, true);
 		set_quarters(x, XCB_SHAPE_SK_INPUT, true, false, false, false);
 	} else {
-		set_quarters(x, XCB_SHAPE_SK_BOUNDING, false, true, true, false);
+		set_quarters(x, XCB_SHAPE_SK_BOUNDING, false, true,
+			     x->phase == 1, false);
 		/* no input shape of its own: the bounding one */
 		xcb_shape_mask(x->conn, XCB_SHAPE_SO_SET, XCB_SHAPE_SK_INPUT,
 			       x->shaped, 0, 0, XCB_NONE);
@@ -323,6 +327,17 @@ next_phase(struct xwin *x)
 	reshape(x);
 }
 
+/* The second: a smaller shape, and nothing to redraw in X. */
+static void
+shrink(struct xwin *x)
+{
+	x->phase = 2;
+	set_quarters(x, XCB_SHAPE_SK_BOUNDING, false, true, false, false);
+	xcb_flush(x->conn);
+	printf("shrunk 0x%x %ux%u\n", x->shaped, x->width, x->height);
+	fflush(stdout);
+}
+
 static void
 handle_press(struct xwin *x, xcb_button_press_event_t *press)
 {
@@ -335,6 +350,8 @@ handle_press(struct xwin *x, xcb_button_press_event_t *press)
 		start_move(x, press);
 	else if (x->shape && press->event == x->shaped && x->phase == 0)
 		next_phase(x);
+	else if (x->shape && press->event == x->shaped && x->phase == 1)
+		shrink(x);
 }
 
 /* Reports every size change until killed. */

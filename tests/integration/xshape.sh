@@ -14,6 +14,8 @@
 # - that click makes the client 100 pixels taller, blue, and shaped as the
 #   other two quarters: the blue shows exactly there, and nothing of the
 #   green frame is left outside the new shape;
+# - a click in its top-right quarter shrinks its shape to that quarter
+#   without any drawing in X: the bottom-left quarter goes at once;
 # - the same in a 32-bit ARGB visual (where Xwayland's pixmap is
 #   transparent outside the shape until the shape changes);
 # - xeyes (shaped by default) shows as two ellipses, not a rectangle: the
@@ -51,11 +53,13 @@ presses() {
 	grep -c '^press ' "$1"
 }
 
-# click X Y: a left click at output pixel X,Y
+# click X Y: a left click at output pixel X,Y.  The pointer stays a
+# moment: Xwayland routes a press it handles after a leave to the root.
 click() {
 	pointer_move "$1" "$2"
 	sleep 0.3
 	pointer_click
+	sleep 0.3
 }
 
 # quarters_shown NAME W H COLOUR: the window (the top-left of COLOUR's
@@ -137,6 +141,30 @@ shape_test() {
 			tap_ok "$name"
 		else
 			fail_logs "$name" "$log"
+		fi
+
+		# -- a click in its top-right quarter shrinks the shape to
+		# that quarter, and X redraws nothing: wlnest cuts the frame
+		# the host shows
+		name="$tag, $depth-bit: a smaller shape without a new frame shows at once"
+		if shot "$T/reshaped.ppm" &&
+			set -- $("$PIXCHECK" locate "$T/reshaped.ppm" 0000FF) && [ $# = 4 ]; then
+			bx=$1
+			by=$2
+			pointer_move $((bx + 150)) $((by + 50))
+			sleep 0.3
+			click $((bx + 152)) $((by + 52))
+			pointer_move 0 0
+			if wait_until 5 grep -q '^shrunk ' "$log" &&
+				wait_pixels 10 "shrunk$run" "origin:$bx,$by" count:0000FF=15000 \
+					rect:100,0,100,150=0000FF rect:0,0,100,150=$BG \
+					rect:0,150,200,150=$BG; then
+				tap_ok "$name"
+			else
+				fail_logs "$name" "$log"
+			fi
+		else
+			fail_logs "$name: the window shows" "$log"
 		fi
 	else
 		fail_logs "$tag, $depth-bit: the shaped window shows (for the input checks)" "$log"
