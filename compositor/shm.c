@@ -292,7 +292,8 @@ shm_create_pool(struct wl_client *client, struct wl_resource *resource,
 	pool = pool_map(nc, fd, size);
 	if (!pool) {
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
-				       "cannot map the pool");
+				       "cannot map the pool: %s",
+				       strerror(errno));
 		close(fd);
 		return;
 	}

@@ -83,7 +83,9 @@ read_shape(struct xwm_window *w, xcb_shape_kind_t kind,
 	if (!reply)
 		return false;
 	n = xcb_shape_get_rectangles_rectangles_length(reply);
-	if (n < 0 || n > SHAPE_RECTANGLES_MAX) {
+	/* the count is a field of its own: it must fit the reply's data */
+	if (n < 0 || n > SHAPE_RECTANGLES_MAX ||
+	    (uint64_t)n * sizeof(xcb_rectangle_t) > (uint64_t)reply->length * 4) {
 		nest_debug("X window 0x%x: %d shape rectangles; taken as "
 			   "unshaped", w->id, n);
 		free(reply);
