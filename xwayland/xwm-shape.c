@@ -19,7 +19,6 @@
 #include <xcb/xcb.h>
 
 #include "nest.h"
-#include "xwayland-private.h"
 #include "xwayland.h"
 #include "xwm.h"
 
