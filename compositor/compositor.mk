@@ -4,7 +4,7 @@
 WLNEST_SRCS := $(wildcard compositor/*.c xwayland/*.c) $(NEST_PROTOCOL_C) \
 	$(BUILD)/gen/nest-tables.c
 WLNEST_PKGS := wayland-server wayland-client pixman-1 xcb xcb-composite libsystemd \
-	xcb-xfixes libdecor-0
+	xcb-xfixes xcb-shape libdecor-0
 # where libdecor 0.1.x looks for its plugins (xwm-decor.c checks first)
 LIBDECOR_PLUGIN_DIR := $(shell $(PKG_CONFIG) --variable=libdir libdecor-0 \
 	2>/dev/null)/libdecor/plugins-1

@@ -203,3 +203,27 @@ nest_copy_region(uint8_t *dst, size_t dst_stride, const uint8_t *src,
 	}
 	return copied;
 }
+
+size_t
+nest_clear_region(uint8_t *dst, size_t dst_stride,
+		  const struct nest_format *format,
+		  const pixman_region32_t *region)
+{
+	const pixman_box32_t *rects;
+	size_t cleared = 0;
+	int n;
+
+	rects = pixman_region32_rectangles((pixman_region32_t *)region, &n);
+	for (int i = 0; i < n; i++) {
+		size_t bx1 = (size_t)rects[i].x1 / format->block_width;
+		size_t bx2 = ((size_t)rects[i].x2 + format->block_width - 1) /
+			     format->block_width;
+		size_t offset = bx1 * format->block_bytes;
+		size_t row = (bx2 - bx1) * format->block_bytes;
+
+		for (size_t y = (size_t)rects[i].y1; y < (size_t)rects[i].y2; y++)
+			memset(dst + y * dst_stride + offset, 0, row);
+		cleared += (size_t)(rects[i].y2 - rects[i].y1) * row;
+	}
+	return cleared;
+}

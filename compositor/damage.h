@@ -46,4 +46,13 @@ size_t nest_copy_region(uint8_t *dst, size_t dst_stride, const uint8_t *src,
 			size_t src_stride, const struct nest_format *format,
 			const pixman_region32_t *region, bool set_unused);
 
+/*
+ * Zeroes the pixels of region (buffer coordinates, clipped to the buffer)
+ * in a buffer of a format whose blocks are whole pixels: transparent in
+ * ARGB8888.  Returns the number of bytes written.
+ */
+size_t nest_clear_region(uint8_t *dst, size_t dst_stride,
+			 const struct nest_format *format,
+			 const pixman_region32_t *region);
+
 #endif

@@ -21,35 +21,6 @@
 /* Its address marks resources and proxies that are nest objects. */
 const int nest_object_marker;
 
-/*
- * A forwarded wl_shm_pool (the passthrough mode) of Xwayland: the buffers
- * it makes remember their size, which the X window manager compares with
- * the configured one.
- */
-static bool
-shm_pool_request(struct nest_object *object, uint32_t opcode,
-		 const struct wl_message *message, union wl_argument *args)
-{
-	struct wl_resource *created;
-	struct nest_object *buffer;
-
-	if (opcode != WL_SHM_POOL_CREATE_BUFFER || !object->client->xwayland)
-		return false;
-	if (!nest_forward_request(object, opcode, message, args))
-		return true;
-	created = wl_client_get_object(object->client->client, args[0].n);
-	buffer = created ? nest_object_from_resource(created) : NULL;
-	if (buffer) {
-		buffer->buffer_width = args[2].i;
-		buffer->buffer_height = args[3].i;
-	}
-	return true;
-}
-
-static const struct object_hooks shm_pool_hooks = {
-	.request = shm_pool_request,
-};
-
 /* Per-interface hooks, indexed like nest_interfaces[]. */
 static const struct object_hooks **hooks_by_index;
 
@@ -62,7 +33,9 @@ static const struct {
 	{ "wp_viewport", &nest_viewport_hooks },
 	{ "wl_pointer", &nest_pointer_hooks },
 	{ "wl_keyboard", &nest_keyboard_hooks },
-	{ "wl_shm_pool", &shm_pool_hooks },
+	{ "wl_shm", &nest_forwarded_shm_hooks },
+	{ "wl_shm_pool", &nest_forwarded_pool_hooks },
+	{ "wl_buffer", &nest_forwarded_buffer_hooks },
 	{ "xdg_toplevel", &nest_toplevel_hooks },
 };
 

@@ -224,5 +224,9 @@ extern const struct object_hooks nest_viewporter_hooks;
 extern const struct object_hooks nest_viewport_hooks;
 extern const struct object_hooks nest_pointer_hooks;
 extern const struct object_hooks nest_keyboard_hooks;
+/* shm.c: the forwarded wl_shm, wl_shm_pool and wl_buffer (passthrough) */
+extern const struct object_hooks nest_forwarded_shm_hooks;
+extern const struct object_hooks nest_forwarded_pool_hooks;
+extern const struct object_hooks nest_forwarded_buffer_hooks;
 
 #endif

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The guest-facing wl_shm of the copy mode (shm.c). */
+/*
+ * The guest-facing wl_shm of the copy mode, and shadow maps of the pools
+ * forwarded for Xwayland in the passthrough mode (shm.c).
+ */
 #ifndef WLNEST_SHM_H
 #define WLNEST_SHM_H
 
@@ -11,7 +14,7 @@ struct nest_shm_pool;
 struct wl_resource;
 
 struct nest_shm_buffer {
-	struct wl_resource *resource;
+	struct wl_resource *resource;	/* the guest's wl_buffer */
 	struct nest_shm_pool *pool;	/* referenced while the buffer lives */
 	int32_t offset, width, height, stride;
 	const struct nest_format *format;
@@ -21,6 +24,12 @@ bool nest_shm_bind(struct nest_client *nc, uint32_t version, uint32_t id);
 
 /* NULL unless resource is a wl_buffer of wlnest's own wl_shm. */
 struct nest_shm_buffer *nest_shm_buffer_from_resource(struct wl_resource *r);
+
+/*
+ * The shadow of a forwarded wl_buffer of Xwayland (the passthrough mode):
+ * its pixels, readable by wlnest; NULL if it has none.
+ */
+struct nest_shm_buffer *nest_shm_buffer_shadow(struct wl_resource *r);
 
 /*
  * Returns the buffer's first byte; reads must end with

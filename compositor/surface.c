@@ -12,6 +12,15 @@
  * Everything else about a surface is forwarded as is; viewport, scale and
  * transform are only recorded to turn surface damage into buffer pixels.
  *
+ * X windows can be shaped (the SHAPE extension): the window manager hands
+ * over the bounding shape, and pixels outside it must not show.  Rootless
+ * Xwayland sends the whole window pixmap, opaque (XRGB8888) for the usual
+ * depth-24 windows, so a shaped Xwayland surface takes the copy path in
+ * either shm mode while it is shaped (in the passthrough mode from the
+ * shadow maps of Xwayland's forwarded pools, shm.c): its host buffers are
+ * ARGB8888, alpha 0 outside the shape, opaque inside.  Unshaped surfaces
+ * keep their path as it is.
+ *
  * Surfaces of the Xwayland client start "gated": their content must not
  * reach the host before the window manager has given them a configured
  * role (xdg-shell forbids a buffer before the first configure).  Attach,
@@ -96,6 +105,19 @@ struct surface {
 	int ring_count;
 	uint64_t serial;
 	bool warned_busy;
+
+	/* the X bounding shape, when the window manager gave one */
+	struct {
+		bool set;
+		pixman_region32_t region;	/* buffer pixels */
+		/* pixels whose look changed: host damage, sent with the
+		 * next attach */
+		pixman_region32_t damage;
+	} shape;
+	/* a forwarded buffer the host shows (passthrough), the source when
+	 * a new shape comes without a new frame */
+	struct wl_resource *forwarded_shown;
+	struct wl_listener forwarded_shown_destroy;
 };
 
 struct viewport {
@@ -110,17 +132,106 @@ copy_mode(struct nest_object *object)
 	return object->client->nest->shm_mode == NEST_SHM_COPY;
 }
 
+/* The pixels wlnest can read of a guest buffer, or NULL. */
+static struct nest_shm_buffer *
+readable_buffer(struct surface *s, struct wl_resource *buffer)
+{
+	if (!buffer)
+		return NULL;
+	if (s->copy)
+		return nest_shm_buffer_from_resource(buffer);
+	return s->xwayland ? nest_shm_buffer_shadow(buffer) : NULL;
+}
+
+/* Formats a shape can cut: 32 bits per pixel, the same order as ARGB. */
+static bool
+shape_applies(struct surface *s, const struct nest_shm_buffer *buffer)
+{
+	return s->shape.set && (buffer->format->code == WL_SHM_FORMAT_ARGB8888 ||
+				buffer->format->code == WL_SHM_FORMAT_XRGB8888);
+}
+
+/* Whether a commit of buffer copies it rather than forwarding it. */
+static bool
+copies(struct surface *s, struct nest_shm_buffer *buffer)
+{
+	return buffer && (s->copy || shape_applies(s, buffer));
+}
+
+/* The format of the host buffers a copy of buffer goes into. */
+static const struct nest_format *
+host_format(struct surface *s, const struct nest_shm_buffer *buffer)
+{
+	if (shape_applies(s, buffer))
+		return nest_format_lookup(WL_SHM_FORMAT_ARGB8888);
+	return buffer->format;
+}
+
+static void
+forwarded_shown_destroyed(struct wl_listener *listener, void *data)
+{
+	struct surface *s =
+		wl_container_of(listener, s, forwarded_shown_destroy);
+
+	wl_list_remove(&s->forwarded_shown_destroy.link);
+	wl_list_init(&s->forwarded_shown_destroy.link);
+	s->forwarded_shown = NULL;
+}
+
+static void
+set_forwarded_shown(struct surface *s, struct wl_resource *buffer)
+{
+	wl_list_remove(&s->forwarded_shown_destroy.link);
+	wl_list_init(&s->forwarded_shown_destroy.link);
+	s->forwarded_shown = buffer;
+	if (buffer)
+		wl_resource_add_destroy_listener(buffer,
+						 &s->forwarded_shown_destroy);
+}
+
+/* Sends the host the damage a shape change made, with an attach. */
+static void
+flush_shape_damage(struct surface *s)
+{
+	struct wl_surface *host = (struct wl_surface *)s->object->host.proxy;
+	const pixman_box32_t *boxes;
+	int n;
+
+	boxes = pixman_region32_rectangles(&s->shape.damage, &n);
+	for (int i = 0; i < n; i++) {
+		int32_t w = boxes[i].x2 - boxes[i].x1;
+		int32_t h = boxes[i].y2 - boxes[i].y1;
+
+		/* Xwayland's surfaces have a scale of 1: buffer pixels are
+		 * surface coordinates */
+		if (wl_proxy_get_version((struct wl_proxy *)host) >= 4)
+			wl_surface_damage_buffer(host, boxes[i].x1,
+						 boxes[i].y1, w, h);
+		else
+			wl_surface_damage(host, boxes[i].x1, boxes[i].y1, w,
+					  h);
+	}
+	pixman_region32_clear(&s->shape.damage);
+}
+
+/* hb no longer holds a guest buffer; someone else releases it, or nobody. */
+static void
+forget_guest(struct host_buffer *hb)
+{
+	wl_list_remove(&hb->guest_destroy.link);
+	wl_list_init(&hb->guest_destroy.link);
+	hb->guest = NULL;
+}
+
 /* The guest buffer whose pixels hb holds may be reused now. */
 static void
 release_guest(struct host_buffer *hb)
 {
 	if (!hb->guest)
 		return;
-	wl_list_remove(&hb->guest_destroy.link);
-	wl_list_init(&hb->guest_destroy.link);
 	if (!hb->surface->object->client->display_gone)
 		wl_buffer_send_release(hb->guest);
-	hb->guest = NULL;
+	forget_guest(hb);
 }
 
 static void
@@ -128,9 +239,7 @@ guest_buffer_destroyed(struct wl_listener *listener, void *data)
 {
 	struct host_buffer *hb = wl_container_of(listener, hb, guest_destroy);
 
-	wl_list_remove(&hb->guest_destroy.link);
-	wl_list_init(&hb->guest_destroy.link);
-	hb->guest = NULL;
+	forget_guest(hb);
 }
 
 static void
@@ -164,6 +273,23 @@ ring_clear(struct surface *s)
 	for (int i = 0; i < s->ring_count; i++)
 		host_buffer_finish(&s->ring[i]);
 	s->ring_count = 0;
+}
+
+/*
+ * The host shows a forwarded buffer again (an Xwayland surface in the
+ * passthrough mode is no longer shaped): the copies go.  The host
+ * releases guest itself now, so the copy holding it must not.
+ */
+static void
+ring_drop(struct surface *s, struct wl_resource *guest)
+{
+	for (int i = 0; i < s->ring_count; i++) {
+		struct host_buffer *hb = &s->ring[i];
+
+		if (hb->guest && hb->guest == guest)
+			forget_guest(hb);
+	}
+	ring_clear(s);
 }
 
 static bool
@@ -249,15 +375,16 @@ ring_get(struct surface *s, struct nest_shm_buffer *buffer)
 {
 	struct host_buffer *best;
 
+	const struct nest_format *format = host_format(s, buffer);
+
 	if (s->layout.width != buffer->width ||
 	    s->layout.height != buffer->height ||
-	    s->layout.stride != buffer->stride ||
-	    s->layout.format != buffer->format) {
+	    s->layout.stride != buffer->stride || s->layout.format != format) {
 		ring_clear(s);
 		s->layout.width = buffer->width;
 		s->layout.height = buffer->height;
 		s->layout.stride = buffer->stride;
-		s->layout.format = buffer->format;
+		s->layout.format = format;
 	}
 	best = ring_pick_free(s);
 	if (!best && s->ring_count >= 2) {
@@ -350,16 +477,47 @@ hold_guest(struct host_buffer *hb, struct wl_resource *buffer)
 	wl_resource_add_destroy_listener(buffer, &hb->guest_destroy);
 }
 
+/* Copies region of buffer into hb, cut to the shape if it applies. */
+static size_t
+copy_pixels(struct surface *s, struct host_buffer *hb,
+	    struct nest_shm_buffer *buffer, const uint8_t *src,
+	    pixman_region32_t *region)
+{
+	pixman_region32_t inside, outside;
+	size_t copied;
+
+	if (!shape_applies(s, buffer))
+		return nest_copy_region(hb->data, (size_t)s->layout.stride, src,
+					(size_t)buffer->stride, buffer->format,
+					region, s->xwayland);
+	/* XRGB comes out opaque: its unused bits are the alpha of ARGB */
+	pixman_region32_init(&inside);
+	pixman_region32_init(&outside);
+	pixman_region32_intersect(&inside, region, &s->shape.region);
+	pixman_region32_subtract(&outside, region, &s->shape.region);
+	copied = nest_copy_region(hb->data, (size_t)s->layout.stride, src,
+				  (size_t)buffer->stride, buffer->format,
+				  &inside, true);
+	copied += nest_clear_region(hb->data, (size_t)s->layout.stride,
+				    s->layout.format, &outside);
+	pixman_region32_fini(&inside);
+	pixman_region32_fini(&outside);
+	return copied;
+}
+
 /*
- * Copies the committed shm buffer into a host buffer and attaches that.
- * Returns false if the guest must be disconnected.
+ * Copies damage (buffer pixels, within the buffer) of buffer, plus what
+ * the chosen host buffer lacks, into a host buffer and attaches that;
+ * the host buffer holds guest (which may be NULL) until the host is done
+ * with it.  Returns false if the guest must be disconnected.
  */
 static bool
-commit_shm_buffer(struct surface *s, struct nest_shm_buffer *buffer)
+copy_to_host(struct surface *s, struct nest_shm_buffer *buffer,
+	     pixman_region32_t *damage, struct wl_resource *guest,
+	     int32_t dx, int32_t dy)
 {
 	struct nest *nest = s->object->client->nest;
-	struct surface_geometry geometry;
-	pixman_region32_t damage, copy;
+	pixman_region32_t copy;
 	struct host_buffer *hb;
 	const uint8_t *src;
 	bool ok;
@@ -370,20 +528,10 @@ commit_shm_buffer(struct surface *s, struct nest_shm_buffer *buffer)
 		return false;
 	}
 
-	pixman_region32_init(&damage);
-	pixman_region32_copy(&damage, &s->pending.buffer_damage);
-	geometry_for(s, buffer, &geometry);
-	nest_damage_to_buffer(&geometry, &s->pending.surface_damage, &damage);
-	pixman_region32_intersect_rect(&damage, &damage, 0, 0,
-				       (unsigned)buffer->width,
-				       (unsigned)buffer->height);
-
 	pixman_region32_init(&copy);
-	pixman_region32_union(&copy, &damage, &hb->stale);
+	pixman_region32_union(&copy, damage, &hb->stale);
 	src = nest_shm_begin_access(buffer);
-	nest->stats.copied_bytes += nest_copy_region(
-		hb->data, (size_t)s->layout.stride, src,
-		(size_t)buffer->stride, buffer->format, &copy, s->xwayland);
+	nest->stats.copied_bytes += copy_pixels(s, hb, buffer, src, &copy);
 	ok = nest_shm_end_access(buffer);
 	pixman_region32_fini(&copy);
 
@@ -391,19 +539,47 @@ commit_shm_buffer(struct surface *s, struct nest_shm_buffer *buffer)
 	for (int i = 0; i < s->ring_count; i++) {
 		if (&s->ring[i] != hb)
 			pixman_region32_union(&s->ring[i].stale,
-					      &s->ring[i].stale, &damage);
+					      &s->ring[i].stale, damage);
 	}
-	pixman_region32_fini(&damage);
 	if (!ok)
 		return false;
 
 	hb->busy = true;
 	hb->last_used = ++s->serial;
 	nest->stats.commits++;
-	hold_guest(hb, buffer->resource);
+	if (guest)
+		hold_guest(hb, guest);
+	else
+		release_guest(hb);
+	set_forwarded_shown(s, NULL);
 	wl_surface_attach((struct wl_surface *)s->object->host.proxy,
-			  hb->buffer, s->pending.dx, s->pending.dy);
+			  hb->buffer, dx, dy);
+	flush_shape_damage(s);
 	return true;
+}
+
+/*
+ * Copies the committed shm buffer into a host buffer and attaches that.
+ * Returns false if the guest must be disconnected.
+ */
+static bool
+commit_shm_buffer(struct surface *s, struct nest_shm_buffer *buffer)
+{
+	struct surface_geometry geometry;
+	pixman_region32_t damage;
+	bool ok;
+
+	pixman_region32_init(&damage);
+	pixman_region32_copy(&damage, &s->pending.buffer_damage);
+	geometry_for(s, buffer, &geometry);
+	nest_damage_to_buffer(&geometry, &s->pending.surface_damage, &damage);
+	pixman_region32_intersect_rect(&damage, &damage, 0, 0,
+				       (unsigned)buffer->width,
+				       (unsigned)buffer->height);
+	ok = copy_to_host(s, buffer, &damage, buffer->resource, s->pending.dx,
+			  s->pending.dy);
+	pixman_region32_fini(&damage);
+	return ok;
 }
 
 static void
@@ -443,11 +619,12 @@ commit_pending(struct surface *s)
 	struct nest_object *forwarded;
 
 	if (s->pending.attached) {
-		shm = s->copy ? nest_shm_buffer_from_resource(buffer) : NULL;
+		shm = readable_buffer(s, buffer);
 		if (!buffer) {
 			/* none, or destroyed before the commit: as if null */
 			wl_surface_attach(host, NULL, 0, 0);
-		} else if (shm) {
+			set_forwarded_shown(s, NULL);
+		} else if (copies(s, shm)) {
 			if (!commit_shm_buffer(s, shm))
 				return false;
 		} else {
@@ -457,6 +634,10 @@ commit_pending(struct surface *s)
 							      forwarded->host.proxy :
 						      NULL,
 					  s->pending.dx, s->pending.dy);
+			set_forwarded_shown(s, forwarded ? buffer : NULL);
+			flush_shape_damage(s);
+			if (!s->copy && s->ring_count)
+				ring_drop(s, buffer);
 		}
 	}
 	apply_pending(s);
@@ -512,6 +693,105 @@ nest_surface_is_gated(struct nest_object *object)
 	struct surface *s = object->data;
 
 	return s && s->gated;
+}
+
+/* The host buffer attached last, or NULL. */
+static struct host_buffer *
+ring_latest(struct surface *s)
+{
+	struct host_buffer *latest = NULL;
+
+	for (int i = 0; i < s->ring_count; i++) {
+		if (!latest || s->ring[i].last_used > latest->last_used)
+			latest = &s->ring[i];
+	}
+	return latest;
+}
+
+/*
+ * A new shape and no new frame (X clients need not redraw): shows the
+ * current frame again, cut to the new shape, from the guest buffer it
+ * came from if wlnest still holds it (until the host releases the copy)
+ * or the host shows it.  Otherwise the next frame brings the change.
+ */
+static void
+reshape_now(struct surface *s)
+{
+	struct wl_surface *host = (struct wl_surface *)s->object->host.proxy;
+	struct host_buffer *latest = ring_latest(s);
+	struct wl_resource *guest;
+	struct nest_shm_buffer *source;
+	struct nest_object *forwarded;
+	pixman_region32_t none;
+	bool ok;
+
+	if (s->gated || !host)
+		return;
+	if (s->forwarded_shown) {
+		guest = s->forwarded_shown;
+		latest = NULL;	/* the host shows no copy */
+	} else {
+		guest = latest ? latest->guest : NULL;
+	}
+	source = readable_buffer(s, guest);
+	if (!source)
+		return;
+	if (!copies(s, source)) {
+		/* Unshaped in the passthrough mode: the host gets the guest's
+		 * own buffer back, and releases it itself. */
+		forwarded = latest ? nest_object_from_resource(guest) : NULL;
+		if (!forwarded || !forwarded->host.proxy)
+			return;
+		wl_surface_attach(host, (struct wl_buffer *)forwarded->host.proxy,
+				  0, 0);
+		set_forwarded_shown(s, guest);
+		flush_shape_damage(s);
+		wl_surface_commit(host);
+		ring_drop(s, guest);
+		return;
+	}
+	/* the new copy holds what the old one held */
+	if (latest)
+		forget_guest(latest);
+	pixman_region32_init(&none);
+	ok = copy_to_host(s, source, &none, latest ? guest : NULL, 0, 0);
+	pixman_region32_fini(&none);
+	if (!ok) {
+		nest_client_doom(s->object->client);
+		return;
+	}
+	wl_surface_commit(host);
+}
+
+void
+nest_surface_set_shape(struct nest_object *object,
+		       const pixman_region32_t *shape)
+{
+	struct surface *s = object->data;
+
+	if (!s || !s->xwayland)
+		return;
+	if (!shape && !s->shape.set)
+		return;
+	if (shape && s->shape.set &&
+	    pixman_region32_equal(&s->shape.region,
+				  (pixman_region32_t *)shape))
+		return;
+	/* Every pixel may change (the host buffers' format too): the host
+	 * repaints the whole surface with the next attach. */
+	pixman_region32_union_rect(&s->shape.damage, &s->shape.damage, 0, 0,
+				   INT32_MAX, INT32_MAX);
+	for (int i = 0; i < s->ring_count; i++)
+		pixman_region32_union_rect(&s->ring[i].stale, &s->ring[i].stale,
+					   0, 0, (unsigned)s->layout.width,
+					   (unsigned)s->layout.height);
+	s->shape.set = shape != NULL;
+	if (shape)
+		pixman_region32_copy(&s->shape.region,
+				     (pixman_region32_t *)shape);
+	else
+		pixman_region32_clear(&s->shape.region);
+	reshape_now(s);
 }
 
 static struct buffer_size
@@ -615,7 +895,7 @@ surface_request(struct nest_object *object, uint32_t opcode,
 			s->attached = buffer_size_of(buffer);
 			s->size_attached = true;
 		}
-		if (!s->gated && !nest_shm_buffer_from_resource(buffer)) {
+		if (!s->gated && !readable_buffer(s, buffer)) {
 			/* Not ours to copy: a forwarded buffer, or none. */
 			s->pending.attached = false;
 			set_pending_buffer(s, NULL);
@@ -707,8 +987,12 @@ surface_create(struct nest_object *object)
 	wl_list_init(&s->gated_frames);
 	wl_list_init(&s->pending.buffer_destroy.link);
 	s->pending.buffer_destroy.notify = pending_buffer_destroyed;
+	wl_list_init(&s->forwarded_shown_destroy.link);
+	s->forwarded_shown_destroy.notify = forwarded_shown_destroyed;
 	pixman_region32_init(&s->pending.surface_damage);
 	pixman_region32_init(&s->pending.buffer_damage);
+	pixman_region32_init(&s->shape.region);
+	pixman_region32_init(&s->shape.damage);
 	object->data = s;
 	if (xwayland)
 		nest_xwayland_surface_created(object);
@@ -733,8 +1017,11 @@ surface_destroy(struct nest_object *object)
 		wl_list_init(link);
 	}
 	wl_list_remove(&s->pending.buffer_destroy.link);
+	wl_list_remove(&s->forwarded_shown_destroy.link);
 	pixman_region32_fini(&s->pending.surface_damage);
 	pixman_region32_fini(&s->pending.buffer_damage);
+	pixman_region32_fini(&s->shape.region);
+	pixman_region32_fini(&s->shape.damage);
 	ring_clear(s);
 	free(s);
 }

@@ -67,7 +67,7 @@ $(eval $(call test_tool,clip,tests/clients/clip.c $(call proto_c,xdg-shell) \
 $(eval $(call test_tool,dnd,tests/clients/dnd.c $(call proto_c,xdg-shell),wayland-client))
 $(eval $(call test_tool,rogue,tests/clients/rogue.c $(call proto_c,xdg-shell),wayland-client))
 $(eval $(call test_tool,churn,tests/clients/churn.c $(call proto_c,xdg-shell),wayland-client))
-$(eval $(call test_tool,xwin,tests/clients/xwin.c,xcb))
+$(eval $(call test_tool,xwin,tests/clients/xwin.c,xcb xcb-shape))
 $(eval $(call test_tool,regwatch,tests/clients/regwatch.c,wayland-client))
 $(eval $(call test_tool,sandbox-probe,tests/host/sandbox-probe.c,))
 

@@ -10,6 +10,7 @@
 #ifndef WLNEST_XWAYLAND_H
 #define WLNEST_XWAYLAND_H
 
+#include <pixman.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -71,5 +72,12 @@ bool nest_surface_is_gated(struct nest_object *surface);
  */
 bool nest_surface_committed_size(struct nest_object *surface, int32_t *width,
 				 int32_t *height);
+/*
+ * The X bounding shape of the surface's window, in buffer pixels (the
+ * caller keeps it); NULL when unshaped.  Pixels outside it show
+ * transparent on the host, from the current frame on.
+ */
+void nest_surface_set_shape(struct nest_object *surface,
+			    const pixman_region32_t *shape);
 
 #endif

@@ -120,8 +120,8 @@ xwm_flush(struct xwm *wm)
 							drain_queued_events, wm);
 }
 
-static struct xwm_window *
-window_find(struct xwm *wm, xcb_window_t id)
+struct xwm_window *
+xwm_window_find(struct xwm *wm, xcb_window_t id)
 {
 	struct xwm_window *w;
 
@@ -635,7 +635,7 @@ toplevel_update_properties(struct xwm_window *w)
 					  w->size_hints.max_height);
 	}
 	parent = w->transient_for ?
-			 toplevel_of(window_find(w->wm, w->transient_for)) :
+			 toplevel_of(xwm_window_find(w->wm, w->transient_for)) :
 			 NULL;
 	if (parent != w)
 		xdg_toplevel_set_parent(w->host.toplevel,
@@ -688,7 +688,7 @@ popup_parent(struct xwm_window *w)
 	struct xwm_window *candidate;
 
 	if (w->transient_for) {
-		candidate = toplevel_of(window_find(wm, w->transient_for));
+		candidate = toplevel_of(xwm_window_find(wm, w->transient_for));
 		if (candidate)
 			return candidate;
 	}
@@ -743,6 +743,9 @@ role_create(struct xwm_window *w)
 	/* a toplevel waits to know whether it gets a frame */
 	if (!w->override_redirect && xwm_decor_waiting(wm->host.decor))
 		return;
+	/* before its first frame shows; the role's commit brings them */
+	xwm_shape_read(w);
+	xwm_shape_apply(w, false);
 	nest_debug("X window 0x%x: %s role for surface %u",
 		   w->id, w->override_redirect ? "subsurface" : "toplevel",
 		   w->surface_id);
@@ -789,7 +792,8 @@ role_destroy(struct xwm_window *w)
 
 static struct xwm_window *
 window_create(struct xwm *wm, xcb_window_t id, int16_t x, int16_t y,
-	      uint16_t width, uint16_t height, bool override_redirect)
+	      uint16_t width, uint16_t height, uint16_t border_width,
+	      bool override_redirect)
 {
 	struct xwm_window *w = calloc(1, sizeof(*w));
 	uint32_t mask = XCB_EVENT_MASK_PROPERTY_CHANGE |
@@ -803,10 +807,13 @@ window_create(struct xwm *wm, xcb_window_t id, int16_t x, int16_t y,
 	w->y = y;
 	w->width = width;
 	w->height = height;
+	w->border_width = border_width;
 	w->override_redirect = override_redirect;
 	w->decorations = true;
+	xwm_shape_window_init(w);
 	wl_list_insert(&wm->windows, &w->link);
 	xcb_change_window_attributes(wm->conn, id, XCB_CW_EVENT_MASK, &mask);
+	xwm_shape_select(wm, id);
 	return w;
 }
 
@@ -817,6 +824,7 @@ window_destroy(struct xwm_window *w)
 		w->wm->focus = NULL;
 	role_destroy(w);
 	wl_list_remove(&w->link);
+	xwm_shape_window_finish(w);
 	free(w->title);
 	free(w->app_id);
 	free(w);
@@ -845,16 +853,16 @@ static void
 handle_create_notify(struct xwm *wm, xcb_create_notify_event_t *ev)
 {
 	if (ev->parent != wm->screen->root || ev->window == wm->wm_window ||
-	    window_find(wm, ev->window))
+	    xwm_window_find(wm, ev->window))
 		return;
 	window_create(wm, ev->window, ev->x, ev->y, ev->width, ev->height,
-		      ev->override_redirect);
+		      ev->border_width, ev->override_redirect);
 }
 
 static void
 handle_destroy_notify(struct xwm *wm, xcb_destroy_notify_event_t *ev)
 {
-	struct xwm_window *w = window_find(wm, ev->window);
+	struct xwm_window *w = xwm_window_find(wm, ev->window);
 
 	if (w)
 		window_destroy(w);
@@ -864,7 +872,7 @@ handle_destroy_notify(struct xwm *wm, xcb_destroy_notify_event_t *ev)
 static void
 handle_map_request(struct xwm *wm, xcb_map_request_event_t *ev)
 {
-	struct xwm_window *w = window_find(wm, ev->window);
+	struct xwm_window *w = xwm_window_find(wm, ev->window);
 	uint32_t extents[4] = { 0, 0, 0, 0 };
 	uint32_t no_border = 0;
 
@@ -887,7 +895,7 @@ handle_map_request(struct xwm *wm, xcb_map_request_event_t *ev)
 static void
 handle_map_notify(struct xwm *wm, xcb_map_notify_event_t *ev)
 {
-	struct xwm_window *w = window_find(wm, ev->window);
+	struct xwm_window *w = xwm_window_find(wm, ev->window);
 
 	if (!w)
 		return;
@@ -902,7 +910,7 @@ handle_map_notify(struct xwm *wm, xcb_map_notify_event_t *ev)
 static void
 handle_unmap_notify(struct xwm *wm, xcb_unmap_notify_event_t *ev)
 {
-	struct xwm_window *w = window_find(wm, ev->window);
+	struct xwm_window *w = xwm_window_find(wm, ev->window);
 
 	if (!w || ev->response_type & 0x80)
 		return;
@@ -926,7 +934,7 @@ handle_configure_request(struct xwm *wm, xcb_configure_request_event_t *ev)
 					  XCB_CONFIG_WINDOW_WIDTH |
 					  XCB_CONFIG_WINDOW_HEIGHT |
 					  XCB_CONFIG_WINDOW_STACK_MODE);
-	struct xwm_window *w = window_find(wm, ev->window);
+	struct xwm_window *w = xwm_window_find(wm, ev->window);
 
 	/* Fullscreen and maximized sizes are the host's to decide. */
 	if (w && (w->fullscreen || w->maximized) && w->host.configured)
@@ -948,18 +956,26 @@ handle_configure_request(struct xwm *wm, xcb_configure_request_event_t *ev)
 static void
 handle_configure_notify(struct xwm *wm, xcb_configure_notify_event_t *ev)
 {
-	struct xwm_window *w = window_find(wm, ev->window);
+	struct xwm_window *w = xwm_window_find(wm, ev->window);
 	struct xwm_window *child;
-	bool moved;
+	bool moved, resized;
 
 	if (!w)
 		return;
 	moved = w->x != ev->x || w->y != ev->y;
+	resized = w->width != ev->width || w->height != ev->height ||
+		  w->border_width != ev->border_width;
 	w->x = ev->x;
 	w->y = ev->y;
 	w->width = ev->width;
 	w->height = ev->height;
+	w->border_width = ev->border_width;
 	w->override_redirect = ev->override_redirect;
+	/* shapes are clipped to the window: they change with its size */
+	if (resized && (w->shape.bounding_set || w->shape.input_set)) {
+		xwm_shape_read(w);
+		xwm_shape_apply(w, true);
+	}
 	if (!moved)
 		return;
 	if (w->host.subsurface) {
@@ -976,7 +992,7 @@ handle_configure_notify(struct xwm *wm, xcb_configure_notify_event_t *ev)
 static void
 handle_property_notify(struct xwm *wm, xcb_property_notify_event_t *ev)
 {
-	struct xwm_window *w = window_find(wm, ev->window);
+	struct xwm_window *w = xwm_window_find(wm, ev->window);
 
 	if (!w)
 		return;
@@ -1064,7 +1080,7 @@ handle_moveresize(struct xwm_window *w, xcb_client_message_event_t *ev)
 static void
 handle_client_message(struct xwm *wm, xcb_client_message_event_t *ev)
 {
-	struct xwm_window *w = window_find(wm, ev->window);
+	struct xwm_window *w = xwm_window_find(wm, ev->window);
 
 	if (!w)
 		return;
@@ -1094,7 +1110,8 @@ handle_event(struct xwm *wm, xcb_generic_event_t *event)
 {
 	uint8_t type = event->response_type & 0x7f;
 
-	if (xwm_selection_handle_event(wm, event))
+	if (xwm_selection_handle_event(wm, event) ||
+	    xwm_shape_handle_event(wm, event))
 		return;
 	switch (type) {
 	case XCB_CREATE_NOTIFY:
@@ -1176,6 +1193,7 @@ host_bind(struct xwm *wm)
 {
 	struct nest_client *nc = wm->nc;
 
+	wm->host.compositor = nest_client_bind(nc, &wl_compositor_interface, 1);
 	wm->host.wm_base = nest_client_bind(nc, &xdg_wm_base_interface, 2);
 	if (wm->host.wm_base)
 		xdg_wm_base_add_listener(wm->host.wm_base, &wm_base_listener,
@@ -1211,6 +1229,8 @@ host_release(struct xwm *wm)
 		wl_subcompositor_destroy(wm->host.subcompositor);
 	if (wm->host.wm_base)
 		xdg_wm_base_destroy(wm->host.wm_base);
+	if (wm->host.compositor)
+		wl_compositor_destroy(wm->host.compositor);
 	memset(&wm->host, 0, sizeof(wm->host));
 	wm->nc = NULL;
 }
@@ -1434,6 +1454,7 @@ xwm_create(struct nest_xwayland *xw, int fd)
 		goto err_conn;
 	xcb_prefetch_extension_data(wm->conn, &xcb_composite_id);
 	xcb_prefetch_extension_data(wm->conn, &xcb_xfixes_id);
+	xcb_prefetch_extension_data(wm->conn, &xcb_shape_id);
 
 	redirect = xcb_change_window_attributes_checked(
 		wm->conn, wm->screen->root, XCB_CW_EVENT_MASK, &mask);
@@ -1447,6 +1468,7 @@ xwm_create(struct nest_xwayland *xw, int fd)
 	if (xcb_get_extension_data(wm->conn, &xcb_composite_id)->present)
 		xcb_composite_redirect_subwindows(wm->conn, wm->screen->root,
 						  XCB_COMPOSITE_REDIRECT_MANUAL);
+	xwm_shape_init(wm);
 	announce_wm(wm);
 	set_root_cursor(wm);
 

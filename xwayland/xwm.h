@@ -3,6 +3,7 @@
 #ifndef WLNEST_XWM_H
 #define WLNEST_XWM_H
 
+#include <pixman.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <wayland-server-core.h>
@@ -71,6 +72,7 @@ struct xwm_window {
 	xcb_window_t id;
 	int16_t x, y;
 	uint16_t width, height;
+	uint16_t border_width;
 	bool override_redirect;
 	bool managed;			/* went through MapRequest */
 	bool mapped;
@@ -86,6 +88,12 @@ struct xwm_window {
 	bool dialog;
 	bool decorations;
 	bool fullscreen, maximized;
+
+	/* its SHAPE regions, in buffer pixels (xwm-shape.c) */
+	struct {
+		bool bounding_set, input_set;
+		pixman_region32_t bounding, input;
+	} shape;
 
 	struct {
 		struct xdg_surface *xdg_surface;
@@ -126,6 +134,7 @@ struct xwm {
 
 	struct nest_client *nc;		/* Xwayland's, NULL once gone */
 	struct {
+		struct wl_compositor *compositor;	/* for input regions */
 		struct xdg_wm_base *wm_base;
 		struct wl_subcompositor *subcompositor;
 		struct wl_seat *seat;
@@ -136,6 +145,8 @@ struct xwm {
 	struct xwm_selection *clipboard;
 	struct xwm_selection *primary;
 	uint8_t xfixes_event_base;
+	bool have_shape;
+	uint8_t shape_event_base;
 };
 
 void xwm_flush(struct xwm *wm);
@@ -145,6 +156,16 @@ void xwm_window_apply_configure(struct xwm_window *w);
 void xwm_window_close(struct xwm_window *w);
 /* Gives a host role to every window that can have one and has none. */
 void xwm_create_roles(struct xwm *wm);
+struct xwm_window *xwm_window_find(struct xwm *wm, xcb_window_t id);
+
+/* xwm-shape.c */
+void xwm_shape_init(struct xwm *wm);
+void xwm_shape_select(struct xwm *wm, xcb_window_t window);
+void xwm_shape_window_init(struct xwm_window *w);
+void xwm_shape_window_finish(struct xwm_window *w);
+void xwm_shape_read(struct xwm_window *w);
+void xwm_shape_apply(struct xwm_window *w, bool commit);
+bool xwm_shape_handle_event(struct xwm *wm, xcb_generic_event_t *event);
 
 /* selection.c */
 void xwm_selection_init(struct xwm *wm);

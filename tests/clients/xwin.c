@@ -27,22 +27,39 @@
  *                                         button press, "button 0x400001
  *                                         1 at 50,30" (window coordinates);
  *                                         its class is XWinClicks
+ *   xwin shape [--depth 24|32]            a shaped toplevel (SHAPE), its
+ *                                         class XWinFloat: its bounding
+ *                                         shape the top-left and
+ *                                         bottom-right quarters, its input
+ *                                         shape the top-left quarter; the
+ *                                         first button press in it makes
+ *                                         it 100 pixels taller, blue, and
+ *                                         shaped as the other two quarters
+ *                                         (input shape: all of that); the
+ *                                         next one shrinks its bounding
+ *                                         shape to the top-right quarter,
+ *                                         without drawing anything
  *
  * --decorations 0 (or 1) puts _MOTIF_WM_HINTS on the toplevel, asking the
  * window manager for no frame (or a frame), as clients that draw their
  * own do.
  *
  * Windows use a 32-bit ARGB visual when there is one, with opaque alpha,
- * so every host's screenshots show their colours exactly.  Colours:
+ * so every host's screenshots show their colours exactly; shaped ones the
+ * default (24-bit) visual unless asked otherwise, as most X clients.  Colours:
  * toplevel #00ff00 (green), menu #ff0000 (red), nested menu #0000ff
  * (blue), dialog #ffff00 (yellow).  The client prints lines such as
  * "mapped 0x400001 320x240", "configured 0x400001 800x600" and
  * "moveresize 0x400001 at 412,300" on stdout, and runs until killed.
+ * The shape client prints every button press that reaches it, on its
+ * window or the root window, as "press 0xWINDOW at X,Y"; "shaped 0x400001
+ * WxH" follows each new shape.
  */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xcb/shape.h>
 #include <xcb/xcb.h>
 
 #define GREEN 0xff00ff00u
@@ -53,6 +70,10 @@
 struct xwin {
 	bool drag, clicks;
 	int decorations;		/* _MOTIF_WM_HINTS: -1 none, 0, 1 */
+	bool shape;			/* the window is the shape test's */
+	int phase;			/* shape test: 0 green, 1 blue */
+	xcb_window_t shaped;
+	uint16_t width, height;
 	xcb_connection_t *conn;
 	xcb_screen_t *screen;
 	xcb_visualid_t visual;
@@ -79,13 +100,13 @@ atom(struct xwin *x, const char *name)
 }
 
 static void
-pick_visual(struct xwin *x)
+pick_visual(struct xwin *x, unsigned want_depth)
 {
 	xcb_depth_iterator_t d = xcb_screen_allowed_depths_iterator(x->screen);
 
 	x->visual = x->screen->root_visual;
 	x->depth = x->screen->root_depth;
-	for (; d.rem; xcb_depth_next(&d)) {
+	for (; want_depth == 32 && d.rem; xcb_depth_next(&d)) {
 		xcb_visualtype_iterator_t v;
 
 		if (d.data->depth != 32)
@@ -248,6 +269,91 @@ set_square_cursor(struct xwin *x, struct window *w)
 	xcb_free_pixmap(x->conn, bits);
 }
 
+/* Sets one shape of the window to the given quarters of it. */
+static void
+set_quarters(struct xwin *x, xcb_shape_kind_t kind, bool top_left,
+	     bool top_right, bool bottom_left, bool bottom_right)
+{
+	int16_t hw = (int16_t)(x->width / 2), hh = (int16_t)(x->height / 2);
+	uint16_t rw = (uint16_t)(x->width - hw), rh = (uint16_t)(x->height - hh);
+	xcb_rectangle_t rects[4];
+	uint32_t n = 0;
+
+	if (top_left)
+		rects[n++] = (xcb_rectangle_t){ 0, 0, (uint16_t)hw, (uint16_t)hh };
+	if (top_right)
+		rects[n++] = (xcb_rectangle_t){ hw, 0, rw, (uint16_t)hh };
+	if (bottom_left)
+		rects[n++] = (xcb_rectangle_t){ 0, hh, (uint16_t)hw, rh };
+	if (bottom_right)
+		rects[n++] = (xcb_rectangle_t){ hw, hh, rw, rh };
+	xcb_shape_rectangles(x->conn, XCB_SHAPE_SO_SET, kind,
+			     XCB_CLIP_ORDERING_UNSORTED, x->shaped, 0, 0, n,
+			     rects);
+}
+
+/* The shape test's window, shaped for its phase and size. */
+static void
+reshape(struct xwin *x)
+{
+	if (x->phase == 0) {
+		set_quarters(x, XCB_SHAPE_SK_BOUNDING, true, false, false, true);
+		set_quarters(x, XCB_SHAPE_SK_INPUT, true, false, false, false);
+	} else {
+		set_quarters(x, XCB_SHAPE_SK_BOUNDING, false, true,
+			     x->phase == 1, false);
+		/* no input shape of its own: the bounding one */
+		xcb_shape_mask(x->conn, XCB_SHAPE_SO_SET, XCB_SHAPE_SK_INPUT,
+			       x->shaped, 0, 0, XCB_NONE);
+	}
+	xcb_clear_area(x->conn, 0, x->shaped, 0, 0, 0, 0);
+	xcb_flush(x->conn);
+	printf("shaped 0x%x %ux%u\n", x->shaped, x->width, x->height);
+	fflush(stdout);
+}
+
+/* The first press in the shaped window: taller, blue, the other quarters. */
+static void
+next_phase(struct xwin *x)
+{
+	uint32_t blue = pixel(x, BLUE), height = x->height + 100u;
+
+	x->phase = 1;
+	xcb_change_window_attributes(x->conn, x->shaped, XCB_CW_BACK_PIXEL,
+				     &blue);
+	xcb_configure_window(x->conn, x->shaped, XCB_CONFIG_WINDOW_HEIGHT,
+			     &height);
+	x->height = (uint16_t)height;
+	reshape(x);
+}
+
+/* The second: a smaller shape, and nothing to redraw in X. */
+static void
+shrink(struct xwin *x)
+{
+	x->phase = 2;
+	set_quarters(x, XCB_SHAPE_SK_BOUNDING, false, true, false, false);
+	xcb_flush(x->conn);
+	printf("shrunk 0x%x %ux%u\n", x->shaped, x->width, x->height);
+	fflush(stdout);
+}
+
+static void
+handle_press(struct xwin *x, xcb_button_press_event_t *press)
+{
+	if (x->shape) {
+		printf("press 0x%x at %d,%d\n", press->event, press->event_x,
+		       press->event_y);
+		fflush(stdout);
+	}
+	if (x->drag)
+		start_move(x, press);
+	else if (x->shape && press->event == x->shaped && x->phase == 0)
+		next_phase(x);
+	else if (x->shape && press->event == x->shaped && x->phase == 1)
+		shrink(x);
+}
+
 /* Reports every size change until killed. */
 static int
 run(struct xwin *x)
@@ -255,8 +361,6 @@ run(struct xwin *x)
 	xcb_generic_event_t *event;
 
 	while ((event = xcb_wait_for_event(x->conn))) {
-		if ((event->response_type & 0x7f) == XCB_BUTTON_PRESS && x->drag)
-			start_move(x, (xcb_button_press_event_t *)event);
 		if ((event->response_type & 0x7f) == XCB_BUTTON_PRESS && x->clicks) {
 			xcb_button_press_event_t *b = (void *)event;
 
@@ -264,16 +368,40 @@ run(struct xwin *x)
 			       b->event_x, b->event_y);
 			fflush(stdout);
 		}
+		if ((event->response_type & 0x7f) == XCB_BUTTON_PRESS)
+			handle_press(x, (xcb_button_press_event_t *)event);
 		if ((event->response_type & 0x7f) == XCB_CONFIGURE_NOTIFY) {
 			xcb_configure_notify_event_t *c = (void *)event;
 
 			printf("configured 0x%x %ux%u\n", c->window, c->width,
 			       c->height);
 			fflush(stdout);
+			if (x->shape && c->window == x->shaped &&
+			    (c->width != x->width || c->height != x->height)) {
+				x->width = c->width;
+				x->height = c->height;
+				reshape(x);
+			}
 		}
 		free(event);
 	}
 	return 0;
+}
+
+/* Presses nobody else takes land on the root window: report them too. */
+static void
+watch_root_presses(struct xwin *x)
+{
+	uint32_t mask = XCB_EVENT_MASK_BUTTON_PRESS;
+	xcb_generic_error_t *error = xcb_request_check(
+		x->conn, xcb_change_window_attributes_checked(
+				 x->conn, x->screen->root, XCB_CW_EVENT_MASK,
+				 &mask));
+
+	if (error) {
+		fprintf(stderr, "xwin: cannot watch presses on the root\n");
+		free(error);
+	}
 }
 
 int
@@ -281,7 +409,7 @@ main(int argc, char **argv)
 {
 	struct xwin x = { .decorations = -1 };
 	const char *mode = argc > 1 ? argv[1] : "";
-	unsigned w = 320, h = 240;
+	unsigned w = 320, h = 240, depth = 0;
 	int dx = 40, dy = 30;
 
 	for (int i = 2; i + 1 < argc; i += 2) {
@@ -294,6 +422,10 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "--decorations") == 0 &&
 		    sscanf(argv[i + 1], "%d", &x.decorations) == 1)
 			continue;
+		if (strcmp(argv[i], "--depth") == 0 &&
+		    sscanf(argv[i + 1], "%u", &depth) == 1 &&
+		    (depth == 24 || depth == 32))
+			continue;
 		fprintf(stderr, "xwin: bad option %s\n", argv[i]);
 		return 2;
 	}
@@ -303,7 +435,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	x.screen = xcb_setup_roots_iterator(xcb_get_setup(x.conn)).data;
-	pick_visual(&x);
+	if (!depth)
+		depth = strcmp(mode, "shape") == 0 ? 24 : 32;
+	pick_visual(&x, depth);
 
 	if (strcmp(mode, "menu") == 0) {
 		struct window top = create(&x, 0, 0, (uint16_t)w, (uint16_t)h,
@@ -393,10 +527,24 @@ main(int argc, char **argv)
 
 		name(&x, &top, "xwin \xc3\xa9t\xc3\xa9 \xe2\x9c\x93");
 		map_and_wait(&x, &top);
+	} else if (strcmp(mode, "shape") == 0) {
+		struct window top = create(&x, 0, 0, (uint16_t)w, (uint16_t)h,
+					   GREEN, false);
+
+		x.shape = true;
+		x.shaped = top.id;
+		x.width = top.width;
+		x.height = top.height;
+		name(&x, &top, "xwin shape");
+		set_string(&x, top.id, XCB_ATOM_WM_CLASS, XCB_ATOM_STRING,
+			   "xwin\0XWinFloat", sizeof("xwin\0XWinFloat"));
+		watch_root_presses(&x);
+		reshape(&x);
+		map_and_wait(&x, &top);
 	} else {
 		fprintf(stderr,
-			"usage: xwin menu|transient|fullscreen|maximize|maximized|drag|cursor|title|clicks "
-			"[--size WxH] [--at DX,DY] [--decorations 0|1]\n");
+			"usage: xwin menu|transient|fullscreen|maximize|maximized|drag|cursor|title|clicks|shape "
+			"[--size WxH] [--at DX,DY] [--decorations 0|1] [--depth 24|32]\n");
 		return 2;
 	}
 	return run(&x);

@@ -352,6 +352,43 @@ format_table(void **state)
 	assert_int_equal(nest_format_row_bytes(nest_format_lookup(0), 0), 0);
 }
 
+/*
+ * Clearing a region (pixels outside an X window's shape): exactly the
+ * region's pixels become zero, whatever the stride; the padding and
+ * every other pixel keep their bytes.
+ */
+static void
+clear_region_exact(void **state)
+{
+	const struct nest_format *f = nest_format_lookup(0);
+	const int width = 23, height = 11;
+	const size_t stride = (size_t)width * 4 + 12;
+	uint8_t *buf = malloc(stride * (size_t)height);
+	pixman_region32_t region;
+	size_t cleared, expected = 0;
+
+	assert_non_null(buf);
+	memset(buf, 0xa5, stride * (size_t)height);
+	pixman_region32_init_rect(&region, 0, 0, 5, 3);
+	pixman_region32_union_rect(&region, &region, 7, 2, 16, 9);
+	pixman_region32_union_rect(&region, &region, 1, 10, 1, 1);
+	cleared = nest_clear_region(buf, stride, f, &region);
+	for (int y = 0; y < height; y++) {
+		for (size_t x = 0; x < stride; x++) {
+			bool inside = x < (size_t)width * 4 &&
+				      pixman_region32_contains_point(
+					      &region, (int)(x / 4), y, NULL);
+
+			assert_int_equal(buf[(size_t)y * stride + x],
+					 inside ? 0 : 0xa5);
+			expected += inside;
+		}
+	}
+	assert_int_equal(cleared, expected);
+	pixman_region32_fini(&region);
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -363,6 +400,7 @@ main(void)
 		cmocka_unit_test(copy_odd_sizes_strides_formats),
 		cmocka_unit_test(full_frame_is_one_block_of_bytes),
 		cmocka_unit_test(format_table),
+		cmocka_unit_test(clear_region_exact),
 	};
 	return cmocka_run_group_tests_name("damage", tests, NULL, NULL);
 }
