@@ -434,3 +434,17 @@ xwm_decor_frame_update(struct xwm_window *w)
 	libdecor_frame_set_max_content_size(w->host.frame, max_width,
 					    max_height);
 }
+
+void
+xwm_decor_frame_resize(struct xwm_window *w)
+{
+	struct libdecor_state *state;
+
+	if (!w->host.frame || !w->host.configured || w->fullscreen ||
+	    w->maximized || w->width == 0 || w->height == 0)
+		return;
+	/* frame and window geometry, shown with the client's next frame */
+	state = libdecor_state_new(w->width, w->height);
+	libdecor_frame_commit(w->host.frame, state, NULL);
+	libdecor_state_free(state);
+}

@@ -39,5 +39,7 @@ bool xwm_decor_frame_create(struct xwm_window *w);
 void xwm_decor_frame_destroy(struct xwm_window *w);
 /* Title, app id and size limits from w's properties. */
 void xwm_decor_frame_update(struct xwm_window *w);
+/* The X window's own new size: the frame and window geometry follow. */
+void xwm_decor_frame_resize(struct xwm_window *w);
 
 #endif

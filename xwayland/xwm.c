@@ -976,6 +976,9 @@ handle_configure_notify(struct xwm *wm, xcb_configure_notify_event_t *ev)
 		xwm_shape_read(w);
 		xwm_shape_apply(w, true);
 	}
+	/* a size the client chose: the frame follows it */
+	if (resized && w->host.frame)
+		xwm_decor_frame_resize(w);
 	if (!moved)
 		return;
 	if (w->host.subsurface) {
