@@ -1480,11 +1480,16 @@ static bool t_hostile(void)
 			w[k] = (uint32_t)rnd();
 		w[0] = types[rnd() % 5] + (rnd() % 8 ? 0 : (uint32_t)rnd() % 3);
 		w[1] = 0;
-		/* Ids the device could name: host ones, unused guest ones. */
+		/* Ids the device could name: host ones, unused guest ones
+		 * (guest ids are allocated cyclically: the real context's
+		 * may be among them, and a HUP naming it would end it). */
 		for (k = 2; k < 40; k++)
-			if (rnd() % 2)
+			if (rnd() % 2) {
 				w[k] = rnd() % 2 ? 0x40200000 + (uint32_t)(rnd() % 16) :
 						   0x7f0 + (uint32_t)(rnd() % 4);
+				if (w[k] == ctx)
+					w[k] ^= 0x8;
+			}
 		if (rnd() % 2)
 			w[3] = (uint32_t)(rnd() % 32);	/* flags / vfd_count */
 		if (rnd() % 2)
@@ -1497,7 +1502,7 @@ static bool t_hostile(void)
 	       read_long(DROPPED), undelivered);
 	/* The real context still works. */
 	CHECK(!conn_send(c, WLT_ECHO, 0, 0, "alive", 5, NULL, 0) && !conn_reply(c, &m, NULL) &&
-	      m.len == 5, "context broken after the hostile messages");
+	      m.len == 5, "context %#x broken after the hostile messages", ctx);
 	close(inject_fd);
 	conn_close(c);
 	return true;
