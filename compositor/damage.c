@@ -166,6 +166,20 @@ copy_bytes(uint8_t *dst, const uint8_t *src, size_t bytes, uint32_t bits)
 		memcpy(dst, src, bytes);
 }
 
+/* The bytes of one row of box, widened to whole blocks (pairs of pixels
+ * for 4:2:2): their count, and in *offset where they start. */
+static size_t
+row_span(const struct nest_format *format, const pixman_box32_t *box,
+	 size_t *offset)
+{
+	size_t bx1 = (size_t)box->x1 / format->block_width;
+	size_t bx2 = ((size_t)box->x2 + format->block_width - 1) /
+		     format->block_width;
+
+	*offset = bx1 * format->block_bytes;
+	return (bx2 - bx1) * format->block_bytes;
+}
+
 size_t
 nest_copy_region(uint8_t *dst, size_t dst_stride, const uint8_t *src,
 		 size_t src_stride, const struct nest_format *format,
@@ -179,12 +193,7 @@ nest_copy_region(uint8_t *dst, size_t dst_stride, const uint8_t *src,
 
 	rects = pixman_region32_rectangles((pixman_region32_t *)region, &n);
 	for (int i = 0; i < n; i++) {
-		/* Widen to whole blocks (pairs of pixels for 4:2:2). */
-		size_t bx1 = (size_t)rects[i].x1 / format->block_width;
-		size_t bx2 = ((size_t)rects[i].x2 + format->block_width - 1) /
-			     format->block_width;
-		size_t offset = bx1 * format->block_bytes;
-		size_t row = (bx2 - bx1) * format->block_bytes;
+		size_t offset, row = row_span(format, &rects[i], &offset);
 		size_t y = (size_t)rects[i].y1, y2 = (size_t)rects[i].y2;
 
 		if (offset == 0 && row == dst_stride && dst_stride == src_stride) {
@@ -215,11 +224,7 @@ nest_clear_region(uint8_t *dst, size_t dst_stride,
 
 	rects = pixman_region32_rectangles((pixman_region32_t *)region, &n);
 	for (int i = 0; i < n; i++) {
-		size_t bx1 = (size_t)rects[i].x1 / format->block_width;
-		size_t bx2 = ((size_t)rects[i].x2 + format->block_width - 1) /
-			     format->block_width;
-		size_t offset = bx1 * format->block_bytes;
-		size_t row = (bx2 - bx1) * format->block_bytes;
+		size_t offset, row = row_span(format, &rects[i], &offset);
 
 		for (size_t y = (size_t)rects[i].y1; y < (size_t)rects[i].y2; y++)
 			memset(dst + y * dst_stride + offset, 0, row);

@@ -24,6 +24,9 @@
 #                        validate the tests themselves)
 #   nest_stop            SIGTERM; returns non-zero unless wlnest exits 0
 #   guest_run CMD...     runs CMD as a client of wlnest
+#   nest_x_display       the X11 display wlnest -v reported ready
+#   x_run CMD... / x_spawn NAME CMD...   run / spawn an X client of
+#                        $XDISPLAY
 #   spawn NAME CMD...    starts CMD in the background, tracked, output in
 #                        $LOGDIR/NAME.log, stdin from $SPAWN_STDIN or
 #                        /dev/null; sets SPAWNED_PID
@@ -438,6 +441,23 @@ nest_stop() {
 	fi
 	NEST_PID=""
 	[ "$NEST_STATUS" -eq 0 ]
+}
+
+# nest_x_display: the X11 display wlnest -v reported ready (":N")
+nest_x_display() {
+	sed -n 's/.*X11 display \(:[0-9]*\) ready.*/\1/p' "$NEST_LOG" | head -n 1
+}
+
+# x_run CMD...: runs CMD as an X client of wlnest's display $XDISPLAY
+x_run() {
+	env -u WAYLAND_DISPLAY DISPLAY="$XDISPLAY" "$@"
+}
+
+# x_spawn NAME CMD...: spawn, as an X client of $XDISPLAY
+x_spawn() {
+	_xname=$1
+	shift
+	spawn "$_xname" env -u WAYLAND_DISPLAY DISPLAY="$XDISPLAY" "$@"
 }
 
 guest_run() {

@@ -33,7 +33,7 @@ for mode in passthrough copy; do
 		fail_logs "cage/$mode: wlnest -X starts"
 		continue
 	fi
-	XDISPLAY=$(sed -n 's/.*X11 display \(:[0-9]*\) ready.*/\1/p' "$NEST_LOG" | head -n 1)
+	XDISPLAY=$(nest_x_display)
 
 	# -- a Wayland client: its buffer follows cage's fullscreen configure
 	spawn "solid-cage-$mode" env XDG_RUNTIME_DIR="$NEST_RT" WAYLAND_DISPLAY="$NEST_DISPLAY" \
@@ -54,7 +54,7 @@ for mode in passthrough copy; do
 	fi
 	# -- xterm: green background, red text; more text once $T/go exists
 	rm -f "$T/go"
-	spawn "xterm-cage-$mode" env -u WAYLAND_DISPLAY DISPLAY="$XDISPLAY" \
+	x_spawn "xterm-cage-$mode" \
 		xterm -bg '#00ff00' -fg '#ff0000' -e sh -c "
 			echo first line
 			while [ ! -e '$T/go' ]; do sleep 0.1; done

@@ -39,7 +39,7 @@ for host in mutter kwin; do
 		host_stop
 		continue
 	fi
-	XDISPLAY=$(sed -n 's/.*X11 display \(:[0-9]*\) ready.*/\1/p' "$NEST_LOG" | head -n 1)
+	XDISPLAY=$(nest_x_display)
 
 	# -- a Wayland client: configured, shown, updated, its buffer released
 	log=$LOGDIR/solid-$host.log
@@ -62,7 +62,7 @@ for host in mutter kwin; do
 		tap_skip "$host: X11" "direct mode: no wlnest, no X11"
 	else
 		xlog=$LOGDIR/xwin-$host.log
-		spawn "xwin-$host" env -u WAYLAND_DISPLAY DISPLAY="$XDISPLAY" "$XWIN" title --size 240x180
+		x_spawn "xwin-$host" "$XWIN" title --size 240x180
 		xpid=$SPAWNED_PID
 		name="$host: a 240x180 X11 window through wlnest -X becomes a host toplevel, configured, and its first frame goes to the host"
 		if wait_until 15 grep -q '^mapped 0x' "$xlog" &&

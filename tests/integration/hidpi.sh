@@ -70,7 +70,7 @@ for HOST_SCALE in 2 1.5; do
 		host_stop
 		continue
 	fi
-	XDISPLAY=$(sed -n 's/.*X11 display \(:[0-9]*\) ready.*/\1/p' "$NEST_LOG" | head -n 1)
+	XDISPLAY=$(nest_x_display)
 
 	# -- what clients learn of the output
 	host_run wayland-info 2>/dev/null | output_facts >"$T/native"
@@ -120,7 +120,7 @@ for HOST_SCALE in 2 1.5; do
 		host_stop
 		continue
 	fi
-	spawn "xwin-$HOST_SCALE" env -u WAYLAND_DISPLAY DISPLAY="$XDISPLAY" \
+	x_spawn "xwin-$HOST_SCALE" \
 		"$XWIN" clicks --size 200x150
 	xpid=$SPAWNED_PID
 	if shows_at "xwin-$HOST_SCALE" 00FF00 $w $hh; then

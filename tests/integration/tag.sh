@@ -52,7 +52,7 @@ if ! nest_start -X -v --tag "[vm1] " --app-id-prefix "vm1."; then
 	tap_done
 	exit 1
 fi
-XDISPLAY=$(sed -n 's/.*X11 display \(:[0-9]*\) ready.*/\1/p' "$NEST_LOG" | head -n 1)
+XDISPLAY=$(nest_x_display)
 
 spawn solid guest_run "$TOOLS/solid" --title "mail" --app-id "org.example.Mail"
 if wait_until 10 has_window "[vm1] mail" "vm1.org.example.Mail"; then

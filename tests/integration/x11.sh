@@ -35,23 +35,6 @@ for tool in xterm xeyes xlogo xclip xprop xdpyinfo "$XWIN"; do
 	fi
 done
 
-# x_run CMD...: an X client of wlnest's display
-x_run() {
-	env -u WAYLAND_DISPLAY DISPLAY="$XDISPLAY" "$@"
-}
-
-# x_spawn NAME CMD...: spawn an X client
-x_spawn() {
-	_xname=$1
-	shift
-	spawn "$_xname" env -u WAYLAND_DISPLAY DISPLAY="$XDISPLAY" "$@"
-}
-
-x_clear() {
-	stop_pid "$1"
-	wait_clear
-}
-
 # green_at "X Y W H": the green window's bounding box on the host screen
 green_at() {
 	shot "$T/green.ppm" && [ "$("$PIXCHECK" locate "$T/green.ppm" 00FF00)" = "$1" ]
@@ -72,7 +55,7 @@ for host in weston sway; do
 		host_stop
 		continue
 	fi
-	XDISPLAY=$(sed -n 's/.*X11 display \(:[0-9]*\) ready.*/\1/p' "$NEST_LOG" | head -n 1)
+	XDISPLAY=$(nest_x_display)
 	if [ -z "$XDISPLAY" ]; then
 		fail_logs "$host: wlnest -X reports its X11 display"
 		host_stop
@@ -97,7 +80,7 @@ for host in weston sway; do
 		else
 			fail_logs "$host: $app maps and shows" "$LOGDIR/$app-$host.log"
 		fi
-		x_clear $apid
+		stop_client $apid
 	done
 
 	# -- typing on the host reaches xterm
@@ -164,7 +147,7 @@ for host in weston sway; do
 		stop_pid $wpid
 		stop_pid $fpid
 	done
-	x_clear $xpid
+	stop_client $xpid
 
 	# -- override-redirect menus at their X offsets from the toplevel
 	x_spawn "menu-$host" "$XWIN" menu --at 40,30
@@ -176,7 +159,7 @@ for host in weston sway; do
 		fail_logs "$host: override-redirect menu and nested menu at their X positions" \
 			"$LOGDIR/menu-$host.log"
 	fi
-	x_clear $mpid
+	stop_client $mpid
 
 	# -- a transient dialog shows whole, above its parent
 	x_spawn "transient-$host" "$XWIN" transient
@@ -186,7 +169,7 @@ for host in weston sway; do
 	else
 		fail_logs "$host: transient dialog stacks above its parent" "$LOGDIR/transient-$host.log"
 	fi
-	x_clear $tpid
+	stop_client $tpid
 
 	# -- fullscreen: the X window gets the host output's size
 	x_spawn "fullscreen-$host" "$XWIN" fullscreen
@@ -199,7 +182,7 @@ for host in weston sway; do
 		fail_logs "$host: fullscreen request gives a ${HOST_W}x${HOST_H} window" \
 			"$LOGDIR/fullscreen-$host.log"
 	fi
-	x_clear $fpid
+	stop_client $fpid
 
 	# -- maximize, both ways: the host maximizes, and says so in the
 	# window's _NET_WM_STATE
@@ -229,7 +212,7 @@ for host in weston sway; do
 					grep _NET_WM_STATE_MAXIMIZED_VERT | grep -q _NET_WM_STATE_MAXIMIZED_HORZ"; then
 				good=$((good + 1))
 			fi
-			x_clear $xpid
+			stop_client $xpid
 		done
 		if [ $good -eq 6 ] && ! grep -q 'protocol error' "$NEST_LOG" &&
 			[ "$(pgrep -P "$NEST_PID" -x Xwayland | head -n 1)" = "$xw" ]; then
@@ -282,7 +265,7 @@ for host in weston sway; do
 	else
 		fail_logs "$name: the window shows" "$LOGDIR/drag-$host.log"
 	fi
-	x_clear $dpid
+	stop_client $dpid
 
 	# -- the window's own X cursor shows where the host pointer is
 	name="$host: an X window's cursor shows at the host pointer"
@@ -306,7 +289,7 @@ for host in weston sway; do
 	else
 		fail_logs "$name: the window shows" "$LOGDIR/cursor-$host.log"
 	fi
-	x_clear $cpid
+	stop_client $cpid
 	pointer_move 0 0
 
 	# -- Xwayland killed: the next X client starts a new one (the host's
@@ -324,7 +307,7 @@ for host in weston sway; do
 			fail_logs "$host: after Xwayland is killed, the next X client starts a new one" \
 				"$LOGDIR/after-kill-$host.log"
 		fi
-		x_clear $apid
+		stop_client $apid
 	else
 		fail_logs "$host: Xwayland runs as wlnest's child"
 	fi

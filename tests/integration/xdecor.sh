@@ -33,18 +33,11 @@ if [ "${VIRTWL_DIRECT:-0}" = 1 ]; then
 	exit 0
 fi
 
-# x_spawn NAME CMD...: an X client of wlnest's display
-x_spawn() {
-	_xname=$1
-	shift
-	spawn "$_xname" env -u WAYLAND_DISPLAY DISPLAY="$XDISPLAY" "$@"
-}
-
 # nest_x ARGS...: wlnest -X; sets XDISPLAY
 nest_x() {
 	nest_start -X -v "$@" || return 1
 	wait_until 10 grep -q "X11 display :[0-9]* ready" "$NEST_LOG"
-	XDISPLAY=$(sed -n 's/.*X11 display \(:[0-9]*\) ready.*/\1/p' "$NEST_LOG" | head -n 1)
+	XDISPLAY=$(nest_x_display)
 	[ -n "$XDISPLAY" ]
 }
 

@@ -37,17 +37,6 @@ for tool in xeyes "$XWIN"; do
 	fi
 done
 
-x_spawn() {
-	_xname=$1
-	shift
-	spawn "$_xname" env -u WAYLAND_DISPLAY DISPLAY="$XDISPLAY" "$@"
-}
-
-x_clear() {
-	stop_pid "$1"
-	wait_clear
-}
-
 # presses LOG: the number of button presses the shape client saw
 presses() {
 	grep -c '^press ' "$1"
@@ -169,7 +158,7 @@ shape_test() {
 	else
 		fail_logs "$tag, $depth-bit: the shaped window shows (for the input checks)" "$log"
 	fi
-	x_clear $spid
+	stop_client $spid
 }
 
 for host in weston sway; do
@@ -183,7 +172,7 @@ for host in weston sway; do
 			fail_logs "$tag: wlnest -X starts"
 			continue
 		fi
-		XDISPLAY=$(sed -n 's/.*X11 display \(:[0-9]*\) ready.*/\1/p' "$NEST_LOG" | head -n 1)
+		XDISPLAY=$(nest_x_display)
 		if [ -z "$XDISPLAY" ]; then
 			fail_logs "$tag: wlnest -X reports its X11 display"
 			nest_stop
@@ -216,7 +205,7 @@ for host in weston sway; do
 			cp "$T/xeyes.ppm" "$LOGDIR/xeyes-$host-$mode.ppm" 2>/dev/null
 			fail_logs "$name ($bare of 4 corners bare)" "$LOGDIR/xeyes-$host-$mode.log"
 		fi
-		x_clear $epid
+		stop_client $epid
 
 		check_nest_stop "$tag"
 	done
