@@ -313,6 +313,24 @@ static void diff_mark(struct checker *ck, long x, long y, bool good)
 	ck->diff.px[(size_t)y * img->width + x] = good ? 0x00c000 : 0xff0000;
 }
 
+
+/* Moves the rectangle at *x,*y by the origin; false (saying why) when it
+ * does not lie inside the image. */
+static bool
+rect_place(const struct checker *ck, const struct image *img, const char *arg,
+	   long *x, long *y, long w, long h)
+{
+	*x += ck->ox;
+	*y += ck->oy;
+	if (*x < 0 || *y < 0 || *x + w > (long)img->width ||
+	    *y + h > (long)img->height) {
+		printf("# FAIL %s: rectangle at %ld,%ld is outside the %" PRIu32
+		       "x%" PRIu32 " image\n", arg, *x, *y, img->width, img->height);
+		return false;
+	}
+	return true;
+}
+
 static bool run_check(struct checker *ck, const char *arg)
 {
 	const struct image *img = ck->img;
@@ -345,13 +363,8 @@ static bool run_check(struct checker *ck, const char *arg)
 		    !(p = strchr(arg, '=')) || !parse_colour(p + 1, &c, NULL) ||
 		    w <= 0 || h <= 0)
 			goto bad;
-		x += ck->ox;
-		y += ck->oy;
-		if (x < 0 || y < 0 || x + w > (long)img->width || y + h > (long)img->height) {
-			printf("# FAIL %s: rectangle at %ld,%ld is outside the %" PRIu32
-			       "x%" PRIu32 " image\n", arg, x, y, img->width, img->height);
+		if (!rect_place(ck, img, arg, &x, &y, w, h))
 			return false;
-		}
 		for (long j = y; j < y + h; j++)
 			for (long i = x; i < x + w; i++) {
 				uint32_t got = img->px[(size_t)j * img->width + i];
@@ -380,13 +393,8 @@ static bool run_check(struct checker *ck, const char *arg)
 		if (without ? !(p = strchr(arg, '=')) || !parse_colour(p + 1, &c, NULL) :
 			      !(p = strstr(arg, ">=")) || sscanf(p + 2, "%ld", &n) != 1)
 			goto bad;
-		x += ck->ox;
-		y += ck->oy;
-		if (x < 0 || y < 0 || x + w > (long)img->width || y + h > (long)img->height) {
-			printf("# FAIL %s: rectangle at %ld,%ld is outside the %" PRIu32
-			       "x%" PRIu32 " image\n", arg, x, y, img->width, img->height);
+		if (!rect_place(ck, img, arg, &x, &y, w, h))
 			return false;
-		}
 		for (long j = y; j < y + h; j++)
 			for (long i = x; i < x + w; i++) {
 				uint32_t got = img->px[(size_t)j * img->width + i];
