@@ -7,6 +7,11 @@
  * context (VIRTWL_IOCTL_SEND / RECV), translating fds on the way:
  * - fds wlnest sends are host memory it allocated with NEW{ALLOC} (the shm
  *   copy path), already vfds, passed as they are;
+ * - a memory file (libdecor's frame buffers, drawn inside wlnest) moves
+ *   into a new allocation: its bytes are copied once and each of wlnest's
+ *   shared, writable mappings of it becomes, at the same address, a
+ *   mapping of the allocation, so that what is drawn later lands in
+ *   memory the host sees;
  * - a pipe a guest client hands over (clipboard, drag and drop) cannot
  *   cross: a virtwl pipe takes its place and wlnest relays the bytes
  *   between the two, without blocking the event loop;
@@ -21,6 +26,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <linux/virtwl.h>
@@ -30,6 +37,10 @@
 #define PUMP_BUFFER 4096	/* a Wayland connection's own buffer size */
 #define MAX_FDS VIRTWL_SEND_MAX_ALLOCS
 #define RELAY_BUFFER 65536
+/* wlnest's own memory files moved into virtwl memory: at most this big,
+ * mapped at most this many times (libdecor maps each buffer once) */
+#define ADOPT_MAX_SIZE (64u << 20)
+#define ADOPT_MAX_MAPS 8
 
 struct virtwl {
 	int device;
@@ -225,6 +236,128 @@ new_vfd(struct virtwl *v, uint32_t type, uint32_t size)
 	return request.fd;
 }
 
+struct own_map {
+	uintptr_t start, end;
+	off_t offset;
+	int prot;
+};
+
+/*
+ * wlnest's own shared, writable mappings of the file behind fd: how many
+ * (at most ADOPT_MAX_MAPS, -1 beyond or on error).  Read-only maps (the
+ * shadows of forwarded pools) do not count: they only ever read.
+ */
+static int
+own_maps(const struct stat *st, struct own_map *maps)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char *line = NULL;
+	size_t capacity = 0;
+	int count = 0;
+
+	if (!f)
+		return -1;
+	while (getline(&line, &capacity, f) > 0) {
+		unsigned long start, end, offset, inode;
+		unsigned int dev_major, dev_minor;
+		char perms[5];
+
+		if (sscanf(line, "%lx-%lx %4s %lx %x:%x %lu", &start, &end,
+			   perms, &offset, &dev_major, &dev_minor,
+			   &inode) != 7 ||
+		    inode != st->st_ino || dev_major != major(st->st_dev) ||
+		    dev_minor != minor(st->st_dev) || perms[1] != 'w' ||
+		    perms[3] != 's')
+			continue;
+		if (count == ADOPT_MAX_MAPS) {
+			count = -1;
+			break;
+		}
+		maps[count++] = (struct own_map){
+			.start = start,
+			.end = end,
+			.offset = (off_t)offset,
+			.prot = (perms[0] == 'r' ? PROT_READ : 0) | PROT_WRITE,
+		};
+	}
+	free(line);
+	fclose(f);
+	return count;
+}
+
+/*
+ * The vfd of a new allocation holding what was the memory file fd, now
+ * mapped in its place wherever wlnest maps it (see the top of this
+ * file); -1 if fd is no such file, or cannot move.
+ */
+static int
+adopt_own_file(struct virtwl *v, int fd)
+{
+	struct own_map maps[ADOPT_MAX_MAPS];
+	struct stat st;
+	size_t size, length;
+	uint8_t *copy;
+	int count, vfd;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (uint64_t)st.st_size > ADOPT_MAX_SIZE)
+		return -1;
+	/* None when its user unmapped it before the send: then its bytes
+	 * are final, and a copy is all there is to do. */
+	count = own_maps(&st, maps);
+	if (count < 0)
+		return -1;
+	size = (size_t)st.st_size;
+	length = (size + (size_t)getpagesize() - 1) &
+		 ~((size_t)getpagesize() - 1);
+	for (int i = 0; i < count; i++) {
+		if (maps[i].offset < 0 ||
+		    (uint64_t)maps[i].offset + (maps[i].end - maps[i].start) >
+			    length)
+			return -1;
+	}
+	vfd = new_vfd(v, VIRTWL_IOCTL_NEW_ALLOC, (uint32_t)size);
+	if (vfd < 0)
+		return -1;
+	copy = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, vfd, 0);
+	if (copy == MAP_FAILED)
+		goto fail;
+	for (size_t done = 0; done < size;) {
+		ssize_t n = pread(fd, copy + done, size - done, (off_t)done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			munmap(copy, size);
+			goto fail;
+		}
+		done += (size_t)n;
+	}
+	munmap(copy, size);
+	/* In place: nothing else runs in wlnest meanwhile. */
+	for (int i = 0; i < count; i++) {
+		void *at = (void *)maps[i].start;
+		size_t len = maps[i].end - maps[i].start;
+
+		if (mmap(at, len, maps[i].prot, MAP_SHARED | MAP_FIXED, vfd,
+			 maps[i].offset) != MAP_FAILED)
+			continue;
+		nest_log("cannot move memory into virtwl: %s", strerror(errno));
+		/* A failed fixed map may leave a hole: the file goes back. */
+		if (mmap(at, len, maps[i].prot, MAP_SHARED | MAP_FIXED, fd,
+			 maps[i].offset) == MAP_FAILED)
+			abort();	/* its user would fault anyway */
+		goto fail;
+	}
+	nest_debug("a memory file of %zu bytes moved into virtwl memory "
+		   "(%d of wlnest's maps follow it)", size, count);
+	return vfd;
+
+fail:
+	close(vfd);
+	return -1;
+}
+
 /*
  * A vfd to send in place of fd, which wlnest then no longer needs; -1 if
  * fd cannot cross (logged).
@@ -237,6 +370,11 @@ translate_fd(struct nest *nest, int fd)
 
 	if (is_vfd(fd))
 		return fd;
+	vfd = adopt_own_file(v, fd);
+	if (vfd >= 0) {
+		close(fd);
+		return vfd;
+	}
 	mode = fcntl(fd, F_GETFL);
 	if (mode < 0)
 		goto fail;

@@ -319,6 +319,8 @@ debs_image() {
 	local root=$work/root log=$out/mmdebstrap.log c pk src dest include
 	local -A kind=() copied=()
 	for pk in $debs_rule_pkgs; do kind[$pk]=rule; done
+	# libdecor's drawing plugin, only recommended (see kind_rules)
+	grep -qx 'libdecor-0-0' "$work/owners" && kind[libdecor-0-plugin-1-cairo]=rule
 	while read -r pk; do [ -n "${kind[$pk]:-}" ] || kind[$pk]=owner; done <"$work/owners"
 	for pk in "${apps[@]}"; do kind[$pk]=app; done
 	include=$(printf '%s\n' "${!kind[@]}" | sort | paste -sd, -)
@@ -603,6 +605,11 @@ kind_rules() {
 	fi
 	if have_lib 'libQt6Gui.so*' && pkg_installed qt6-wayland; then
 		rule_pkgs+=(qt6-wayland)
+	fi
+	# libdecor (wlnest's frames for X windows) loads its drawing plugin
+	# from a package it only recommends.
+	if have_lib 'libdecor-0.so*' && pkg_installed libdecor-0-plugin-1-cairo; then
+		rule_pkgs+=(libdecor-0-plugin-1-cairo)
 	fi
 	# The C.UTF-8 locale (foot insists on UTF-8; the guest sets LANG).
 	[ -d /usr/lib/locale/C.utf8 ] && data_dirs+=(/usr/lib/locale/C.utf8)

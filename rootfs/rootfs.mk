@@ -26,7 +26,7 @@ $(eval $(call c_program,tests/vm/wl-probe,tests/vm/wl-probe.c,wayland-client))
 
 VM_APPS_DIR := $(BUILD)/vm/apps
 VM_APPS_TOOLS := $(BUILD)/tests/solid $(BUILD)/tests/clip $(BUILD)/tests/dnd $(BUILD)/tests/rogue \
-	$(BUILD)/tests/framebench $(BUILD)/tests/vm/wl-probe
+	$(BUILD)/tests/framebench $(BUILD)/tests/vm/wl-probe $(BUILD)/tests/xwin
 
 .PHONY: vm-apps-image
 vm-apps-image: $(BUILD)/wlnest $(DRIVER_KO) $(VM_APPS_TOOLS)
@@ -46,6 +46,6 @@ vm-desktop-image: $(BUILD)/wlnest $(DRIVER_KO)
 # (tests/tests.mk starts CHECK_PROGRAMS afresh after this file is read)
 check-programs: vm-apps-image vm-desktop-image
 TESTS_vm += tests/vm/test-apps.sh tests/vm/test-net.sh tests/vm/test-home.sh tests/vm/test-desktop.sh \
-	tests/vm/test-guest-apps.sh
+	tests/vm/test-guest-apps.sh tests/vm/test-xframe.sh
 BENCHES += tests/bench/vm-frames.sh tests/bench/vm-apps.sh tests/bench/toolkit.sh
 TESTS_unit += tests/unit/test-mkrootfs.sh

@@ -11,8 +11,8 @@
  * that name libdecor's surfaces (they are no guest objects), and the
  * cairo plugin tells its surfaces from ours by proxy tag.
  *
- * Its plugin allocates its buffers with memfd_create, which only the
- * direct channel passes to the host: through virtwl, frames stay off.
+ * Its plugin draws into memory files it maps itself: through virtwl,
+ * the channel moves them into virtwl memory when they are sent (virtwl.c).
  *
  * A frame replaces the window manager's own xdg_surface/xdg_toplevel:
  * libdecor acks each configure when it redraws the frame, with a window
@@ -152,11 +152,6 @@ xwm_decor_create(struct xwm *wm)
 
 	if (!nest_x_decorations)
 		return NULL;
-	if (wm->xw->nest->channel != &nest_direct_channel) {
-		nest_log("no frames for X windows through virtwl: "
-			 "libdecor's buffers cannot cross it");
-		return NULL;
-	}
 	if (!host_has(wm->xw->nest, "wl_compositor") ||
 	    !host_has(wm->xw->nest, "wl_subcompositor") ||
 	    !host_has(wm->xw->nest, "wl_shm")) {
