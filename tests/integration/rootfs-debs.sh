@@ -96,8 +96,9 @@ tap_check "no machine id, no resolv.conf of this machine, no documentation but c
 	! grep -qE '^/etc/machine-id\$|^/var/lib/dbus/machine-id\$|^/etc/resolv.conf\$' '$T/list' &&
 	! grep -E '^/usr/share/(doc|man|locale)/' '$T/files' |
 		grep -vE '^/usr/share/doc/[^/]+/copyright\$|^/usr/share/locale/locale.alias\$' | grep -q ."
-tap_check "the manifest: the app's package, our files, every file's package" sh -c "
+tap_check "the manifest: the app's package, our files, libdecor's plugin, every file's package" sh -c "
 	grep -qx 'package app $app' '$m' && grep -q '^package rule xwayland\$' '$m' &&
+	grep -q '^package rule libdecor-0-plugin-1-cairo\$' '$m' &&
 	grep -q '^file /usr/bin/wlnest ' '$m' && grep -qx 'data /usr/bin/$app $app' '$m' &&
 	! grep -q '^package [a-z]* usrmerge\$' '$m'"
 
