@@ -105,7 +105,7 @@ fuzz: deps
 
 demo: deps
 	@$(MAKE) --no-print-directory all rootfs $(BUILD)/tests/weston-inject.so \
-		$(BUILD)/tests/pixcheck
+		$(BUILD)/tests/pixcheck $(BUILD)/tests/wshot
 	@scripts/demo.sh --build $(BUILD)
 
 MAN_PAGES := $(wildcard man/*.[1-9])

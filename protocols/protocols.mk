@@ -37,9 +37,13 @@ NEST_XML := $(WL_DATADIR)/wayland.xml \
 	$(addprefix $(PLASMA_DATADIR)/,server-decoration.xml text-input-unstable-v2.xml) \
 	protocols/gtk-shell.xml
 
-# Used by wlnest itself (not forwarded) and by test programs.
+# Used by wlnest itself (not forwarded) and by test programs; weston's
+# private screenshot protocol (protocols/weston-screenshooter.xml, weston's
+# file kept verbatim: no Debian package installs it) by the test tool
+# wshot only.
 TEST_XML := $(addprefix $(WP_DATADIR)/, \
-	staging/xwayland-shell/xwayland-shell-v1.xml)
+	staging/xwayland-shell/xwayland-shell-v1.xml) \
+	protocols/weston-screenshooter.xml
 
 xml_name = $(basename $(notdir $(1)))
 

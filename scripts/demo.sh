@@ -103,7 +103,7 @@ chmod 755 "$T"
 trap host_cleanup EXIT
 trap 'exit 130' INT TERM
 _shot_n=0
-for tool in "$PIXCHECK" "$TOOLS/weston-inject.so"; do
+for tool in "$PIXCHECK" "$TOOLS/wshot" "$TOOLS/weston-inject.so"; do
 	[ -e "$tool" ] || die "$tool is not built (make check-programs)"
 done
 png=$build/demo/demo-$(date +%Y%m%d-%H%M%S).png

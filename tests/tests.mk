@@ -50,6 +50,8 @@ endef
 proto_c = $(BUILD)/gen/$(1)-protocol.c
 
 $(eval $(call test_tool,pixcheck,tests/tools/pixcheck.c,libpng))
+$(eval $(call test_tool,wshot,tests/tools/wshot.c \
+	$(call proto_c,weston-screenshooter),wayland-client))
 $(eval $(call test_tool,solid,tests/clients/solid.c $(call proto_c,xdg-shell) \
 	$(call proto_c,viewporter),wayland-client))
 

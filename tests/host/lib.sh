@@ -30,7 +30,8 @@
 #   spawn NAME CMD...    starts CMD in the background, tracked, output in
 #                        $LOGDIR/NAME.log, stdin from $SPAWN_STDIN or
 #                        /dev/null; sets SPAWNED_PID
-#   shot FILE            host screenshot as PPM (or PNG by extension)
+#   shot FILE            host screenshot as PPM (or PNG by extension): grim
+#                        on sway and cage, wshot on weston
 #   wait_until SECS CMD...     polls CMD until it succeeds or time runs out
 #   wait_pixels SECS NAME CHECK...   polls screenshots until pixcheck passes;
 #                        on timeout saves the last shot and a diff in LOGDIR
@@ -73,7 +74,7 @@ host_init() {
 	trap 'exit 130' INT TERM
 	_shot_n=0
 	_nest_n=0
-	for _tool in "$PIXCHECK" "$TOOLS/solid"; do
+	for _tool in "$PIXCHECK" "$TOOLS/wshot" "$TOOLS/solid"; do
 		if [ ! -x "$_tool" ]; then
 			tap_fail "test tool $_tool is not built (make check-programs)"
 			tap_done
@@ -475,21 +476,20 @@ shot() {
 		esac
 		;;
 	weston)
-		_d=$T/shot-$_shot_n
-		mkdir "$_d"
-		(cd "$_d" && host_run weston-screenshooter) >/dev/null 2>&1 || {
-			rm -rf "$_d"
-			return 1
-		}
-		_png=$(ls "$_d"/*.png 2>/dev/null | head -n 1)
-		[ -n "$_png" ] || { rm -rf "$_d"; return 1; }
+		# wshot, not weston-screenshooter: that one writes the
+		# framebuffer's pixels as premultiplied ARGB, and pixels of XRGB
+		# content whose unused byte is 0 come out black
 		case $_out in
-		*.png) mv "$_png" "$_out" ;;
-		*) "$PIXCHECK" convert "$_png" "$_out" ;;
+		*.png)
+			_ppm=$T/shot-$_shot_n.ppm
+			host_run "$TOOLS/wshot" --timeout $((10 * TIME_SCALE)) "$_ppm" &&
+				"$PIXCHECK" convert "$_ppm" "$_out"
+			_r=$?
+			rm -f "$_ppm"
+			return $_r
+			;;
+		*) host_run "$TOOLS/wshot" --timeout $((10 * TIME_SCALE)) "$_out" ;;
 		esac
-		_r=$?
-		rm -rf "$_d"
-		return $_r
 		;;
 	esac
 }

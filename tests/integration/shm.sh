@@ -72,9 +72,8 @@ for host in weston sway; do
 	fi
 	area=$((HOST_W * HOST_H))
 	host_run "$SOLID" --list-formats 2>/dev/null | sort >"$T/host-formats"
-	# Native baseline: a format the host itself shows wrongly (weston 10's
-	# pixman renderer draws the 10-bit formats black) cannot be judged
-	# through wlnest either.
+	# Native baseline: a format the host itself shows wrongly cannot be
+	# judged through wlnest either.
 	: >"$T/native-ok"
 	set -- $COLOURS
 	for f in $FORMATS; do
