@@ -744,12 +744,16 @@ toplevel_create(struct xwm_window *w)
 
 /*
  * The toplevel an override-redirect window belongs to: the one it names
- * as transient-for, else the focused one, else the most recently mapped.
+ * as transient-for, else one of its own client's (a menu can map before
+ * the host has focused its new toplevel), else any; of those, the
+ * focused one, else the most recently mapped.
  */
 static struct xwm_window *
 popup_parent(struct xwm_window *w)
 {
 	struct xwm *wm = w->wm;
+	/* X resource ids carry their client's above the server's mask */
+	uint32_t client_bits = ~xcb_get_setup(wm->conn)->resource_id_mask;
 	struct xwm_window *candidate;
 
 	if (w->transient_for) {
@@ -757,11 +761,17 @@ popup_parent(struct xwm_window *w)
 		if (candidate)
 			return candidate;
 	}
-	if (wm->focus && wm->focus->host.toplevel)
-		return wm->focus;
-	wl_list_for_each (candidate, &wm->windows, link) {
-		if (candidate->host.toplevel && candidate->mapped)
-			return candidate;
+	for (int own = 1; own >= 0; own--) {
+		uint32_t mask = own ? client_bits : 0;
+
+		if (wm->focus && wm->focus->host.toplevel &&
+		    (wm->focus->id & mask) == (w->id & mask))
+			return wm->focus;
+		wl_list_for_each (candidate, &wm->windows, link) {
+			if (candidate->host.toplevel && candidate->mapped &&
+			    (candidate->id & mask) == (w->id & mask))
+				return candidate;
+		}
 	}
 	return NULL;
 }
