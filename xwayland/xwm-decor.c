@@ -1,7 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * Frames for X toplevels, drawn by libdecor, where the host compositor
- * has no server-side decorations.
+ * Frames for X toplevels, drawn by libdecor where the host compositor
+ * does not decorate them: it has no xdg-decoration (weston, mutter), or
+ * it picks client-side decorations for a window (sway for one matched by
+ * "border csd", at any time while it is mapped).
+ *
+ * Every X toplevel that wants decorations is a libdecor frame, on hosts
+ * with xdg-decoration too: the window manager asks the host for a
+ * decoration without naming a mode, so the host's default applies
+ * (server-side on sway and kwin), and on each configure libdecor draws
+ * the frame only while the host's mode is client-side (the frame's
+ * visibility), freeing it otherwise; the frame's border is then nothing,
+ * and the window geometry the content's.
  *
  * libdecor runs on the Xwayland client's host connection, where the X
  * windows' wl_surfaces live: its frame subsurfaces must share their
@@ -16,8 +26,9 @@
  *
  * A frame replaces the window manager's own xdg_surface/xdg_toplevel:
  * libdecor acks each configure when it redraws the frame, with a window
- * geometry that includes the frame, so the X window is resized to the
- * content size afterwards and may show its old size for a moment.
+ * geometry that includes the frame; the X window is resized to the
+ * content size, and the host surface commits them with the X client's
+ * first frame at that size (xwm_window_frame_configured).
  */
 #include <dirent.h>
 #include <libdecor.h>
@@ -28,6 +39,7 @@
 #include <xcb/xcb.h>
 
 #include "nest.h"
+#include "xdg-decoration-unstable-v1-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 #include "xwayland-private.h"
 #include "xwm-decor.h"
@@ -45,8 +57,14 @@ struct xwm_decor {
 	struct libdecor *context;
 	struct wl_callback *ready_callback;
 	bool ready;			/* libdecor has its globals */
-	xcb_atom_t gtk_frame_extents;
+	/* LIBDECOR_FORCE_CSD as it was before libdecor started */
+	bool env_held;
+	char *env_saved;
+	bool decorations;		/* frames get xdg-decoration objects */
 };
+
+/* Set while libdecor redraws inside a configure: it commits after. */
+static bool commits_held;
 
 /*
  * Whether libdecor will find a plugin that draws.  Without one it falls
@@ -101,11 +119,52 @@ static struct libdecor_interface decor_interface = {
 	.error = decor_error,
 };
 
+/*
+ * libdecor 0.1.1 never destroys the xdg-decoration object it makes for a
+ * frame: the proxy leaks, and its toplevel goes first, which the protocol
+ * forbids (a host may end the connection for it).  So libdecor starts
+ * with LIBDECOR_FORCE_CSD, which makes it skip the decoration manager,
+ * and the window manager keeps the decoration objects itself.  The
+ * variable is libdecor's to read once, while its registry's globals are
+ * dispatched: it is put back as it was once libdecor is ready.
+ */
+static void
+force_csd_hold(struct xwm_decor *decor)
+{
+	const char *env = getenv("LIBDECOR_FORCE_CSD");
+
+	decor->env_saved = env ? strdup(env) : NULL;
+	if ((env && !decor->env_saved) ||
+	    setenv("LIBDECOR_FORCE_CSD", "1", 1) != 0) {
+		/* libdecor may make decoration objects: frames make none */
+		free(decor->env_saved);
+		decor->env_saved = NULL;
+		return;
+	}
+	decor->env_held = true;
+	decor->decorations = true;
+}
+
+static void
+force_csd_release(struct xwm_decor *decor)
+{
+	if (!decor->env_held)
+		return;
+	if (decor->env_saved)
+		setenv("LIBDECOR_FORCE_CSD", decor->env_saved, 1);
+	else
+		unsetenv("LIBDECOR_FORCE_CSD");
+	free(decor->env_saved);
+	decor->env_saved = NULL;
+	decor->env_held = false;
+}
+
 static void
 ready_done(void *data, struct wl_callback *callback, uint32_t serial)
 {
 	struct xwm_decor *decor = data;
 
+	force_csd_release(decor);
 	wl_callback_destroy(callback);
 	decor->ready_callback = NULL;
 	decor->ready = true;
@@ -116,18 +175,6 @@ ready_done(void *data, struct wl_callback *callback, uint32_t serial)
 static const struct wl_callback_listener ready_listener = {
 	.done = ready_done,
 };
-
-static xcb_atom_t
-intern_atom(xcb_connection_t *conn, const char *name)
-{
-	xcb_intern_atom_reply_t *reply = xcb_intern_atom_reply(
-		conn, xcb_intern_atom(conn, 0, (uint16_t)strlen(name), name),
-		NULL);
-	xcb_atom_t atom = reply ? reply->atom : XCB_ATOM_NONE;
-
-	free(reply);
-	return atom;
-}
 
 /* libdecor's cairo plugin needs these (without wl_subcompositor it
  * crashes in its error path). */
@@ -168,9 +215,11 @@ xwm_decor_create(struct xwm *wm)
 	if (!decor)
 		return NULL;
 	decor->wm = wm;
+	force_csd_hold(decor);
 	decor->context = libdecor_new(display, &decor_interface);
 	if (!decor->context) {
 		nest_log("no frames for X windows: libdecor failed to start");
+		force_csd_release(decor);
 		free(decor);
 		return NULL;
 	}
@@ -178,7 +227,6 @@ xwm_decor_create(struct xwm *wm)
 	decor->ready_callback = wl_display_sync(display);
 	wl_callback_add_listener(decor->ready_callback, &ready_listener,
 				 decor);
-	decor->gtk_frame_extents = intern_atom(wm->conn, "_GTK_FRAME_EXTENTS");
 	return decor;
 }
 
@@ -193,6 +241,7 @@ xwm_decor_destroy(struct xwm_decor *decor)
 {
 	if (!decor)
 		return;
+	force_csd_release(decor);
 	if (decor->ready_callback)
 		wl_callback_destroy(decor->ready_callback);
 	libdecor_unref(decor->context);
@@ -229,8 +278,8 @@ property_words(struct xwm *wm, xcb_window_t window, xcb_atom_t property,
 }
 
 /* _MOTIF_WM_HINTS without decorations, or GTK's client-side frame. */
-static bool
-draws_own_frame(struct xwm_decor *decor, struct xwm_window *w)
+bool
+xwm_draws_own_frame(struct xwm_window *w)
 {
 	struct xwm *wm = w->wm;
 	size_t count;
@@ -242,8 +291,9 @@ draws_own_frame(struct xwm_decor *decor, struct xwm_window *w)
 	if (words && !xwm_motif_wants_decorations(words, count))
 		own = true;
 	free(words);
-	if (!own && decor->gtk_frame_extents != XCB_ATOM_NONE) {
-		words = property_words(wm, w->id, decor->gtk_frame_extents, 4,
+	if (!own) {
+		words = property_words(wm, w->id,
+				       wm->atoms[ATOM_GTK_FRAME_EXTENTS], 4,
 				       &count);
 		own = words && count == 4;
 		free(words);
@@ -251,20 +301,103 @@ draws_own_frame(struct xwm_decor *decor, struct xwm_window *w)
 	return own;
 }
 
+/* ---- the host's decoration mode ---- */
+
+static void
+decoration_configure(void *data,
+		     struct zxdg_toplevel_decoration_v1 *decoration,
+		     uint32_t mode)
+{
+	struct xwm_window *w = data;
+
+	/* taken with the xdg_surface configure that follows */
+	w->host.decoration_mode = mode;
+}
+
+static const struct zxdg_toplevel_decoration_v1_listener decoration_listener = {
+	.configure = decoration_configure,
+};
+
+/* The content size limits from w's size hints, for the next commit. */
+static void
+frame_set_limits(struct xwm_window *w)
+{
+	const struct xwm_size_hints *hints = &w->size_hints;
+	int min_width = hints->min_width, min_height = hints->min_height;
+	int max_width = hints->max_width, max_height = hints->max_height;
+
+	/* libdecor takes a minimum above the maximum for an error that
+	 * ends all frames: an X client's hints are not trusted that far */
+	if (min_width < 0 || min_height < 0)
+		min_width = min_height = 0;
+	if (max_width < 0 || max_height < 0 ||
+	    (max_width > 0 && max_width < min_width) ||
+	    (max_height > 0 && max_height < min_height))
+		max_width = max_height = 0;
+	libdecor_frame_set_min_content_size(w->host.frame, min_width,
+					    min_height);
+	libdecor_frame_set_max_content_size(w->host.frame, max_width,
+					    max_height);
+}
+
+/*
+ * Draws or frees the frame at the size it has, for a change of the
+ * host's mode; the configure's own commit of the frame follows, and the
+ * host surface's commit after it.  The cairo plugin raises the minimum
+ * content size to fit its title bar when it draws one: without it, the
+ * window's own limits apply again.
+ */
+static void
+frame_show(struct xwm_window *w, bool shown)
+{
+	commits_held = true;
+	libdecor_frame_set_visibility(w->host.frame, shown);
+	commits_held = false;
+	if (!shown)
+		frame_set_limits(w);
+}
+
 /* ---- a frame's events ---- */
+
+/*
+ * Says who decorates the window when that changes: libdecor's frame has
+ * a border (the title bar) only while it draws it.  Fullscreen, nobody
+ * does: not asked then.
+ */
+static void
+log_frame_shown(struct xwm_window *w)
+{
+	enum xwm_frame_shown shown;
+	int x, y;
+
+	libdecor_frame_translate_coordinate(w->host.frame, 0, 0, &x, &y);
+	shown = x > 0 || y > 0 ? XWM_FRAME_DRAWN : XWM_FRAME_BY_HOST;
+	if (shown == w->host.frame_shown)
+		return;
+	w->host.frame_shown = shown;
+	if (shown == XWM_FRAME_DRAWN)
+		nest_debug("X window 0x%x: frame drawn by wlnest (libdecor)",
+			   w->id);
+	else
+		nest_debug("X window 0x%x: decorated by the host", w->id);
+}
 
 static void
 frame_configure(struct libdecor_frame *frame,
 		struct libdecor_configuration *configuration, void *data)
 {
 	struct xwm_window *w = data;
-	struct wl_surface *host =
-		w->surface ? (struct wl_surface *)w->surface->host.proxy : NULL;
 	enum libdecor_window_state window_state = LIBDECOR_WINDOW_STATE_NONE;
 	struct libdecor_state *state;
 	int width, height, fixed_width, fixed_height;
+	bool shown = w->host.decoration_mode !=
+		     ZXDG_TOPLEVEL_DECORATION_V1_MODE_SERVER_SIDE;
 	bool sized;
 
+	/* the host's mode changed (before its first commit the frame has
+	 * no size to draw at): the content size below counts the frame */
+	if (w->host.configured && shown != libdecor_frame_is_visible(frame))
+		frame_show(w, shown);
 	sized = libdecor_configuration_get_content_size(configuration, frame,
 							&width, &height) &&
 		width > 0 && height > 0;
@@ -282,10 +415,15 @@ frame_configure(struct libdecor_frame *frame,
 		window_state & LIBDECOR_WINDOW_STATE_MAXIMIZED;
 	w->host.pending_activated = window_state & LIBDECOR_WINDOW_STATE_ACTIVE;
 
-	/* Draws the frame for the new state and acks the configure. */
+	/* Draws the frame for the new state, or frees it while the host
+	 * decorates, and acks the configure. */
 	state = libdecor_state_new(width, height);
 	libdecor_frame_commit(frame, state, configuration);
 	libdecor_state_free(state);
+	/* the first time, a frame the host decorates was drawn all the
+	 * same: freed before the host sees it */
+	if (!shown && libdecor_frame_is_visible(frame))
+		frame_show(w, false);
 	/*
 	 * The cairo plugin counts its title bar in the frame only once it
 	 * shows: on the first configure, or leaving fullscreen, the content
@@ -306,22 +444,12 @@ frame_configure(struct libdecor_frame *frame,
 		libdecor_frame_commit(frame, state, NULL);
 		libdecor_state_free(state);
 	}
+	if (!(window_state & LIBDECOR_WINDOW_STATE_FULLSCREEN))
+		log_frame_shown(w);
 	w->host.pending_width = width;
 	w->host.pending_height = height;
 	xwm_window_apply_configure(w);
-
-	if (!w->host.configured) {
-		nest_debug("X window 0x%x: first frame configure %dx%d", w->id,
-			   width, height);
-		w->host.configured = true;
-		if (host)
-			wl_surface_commit(host);
-		if (w->surface)
-			nest_surface_ungate(w->surface);
-	} else if (host) {
-		/* the frame and window geometry take effect */
-		wl_surface_commit(host);
-	}
+	xwm_window_frame_configured(w, width, height);
 	xwm_flush(w->wm);
 }
 
@@ -336,7 +464,7 @@ frame_commit(struct libdecor_frame *frame, void *data)
 {
 	struct xwm_window *w = data;
 
-	if (w->surface && w->surface->host.proxy)
+	if (!commits_held && w->surface && w->surface->host.proxy)
 		wl_surface_commit((struct wl_surface *)w->surface->host.proxy);
 }
 
@@ -363,8 +491,7 @@ xwm_decor_frame_create(struct xwm_window *w)
 	struct wl_surface *host;
 
 	if (!decor || !decor->ready || w->override_redirect ||
-	    wm->host.decoration_manager || !w->surface ||
-	    !w->surface->host.proxy || draws_own_frame(decor, w))
+	    !w->decorations || !w->surface || !w->surface->host.proxy)
 		return false;
 	host = (struct wl_surface *)w->surface->host.proxy;
 	w->host.frame = libdecor_decorate(decor->context, host,
@@ -377,15 +504,23 @@ xwm_decor_frame_create(struct xwm_window *w)
 		w->host.frame = NULL;
 		return false;
 	}
+	/* no mode asked for: the host's choice applies, and its configure
+	 * says whether the frame shows */
+	if (decor->decorations && wm->host.decoration_manager) {
+		w->host.decoration =
+			zxdg_decoration_manager_v1_get_toplevel_decoration(
+				wm->host.decoration_manager, w->host.toplevel);
+		zxdg_toplevel_decoration_v1_add_listener(
+			w->host.decoration, &decoration_listener, w);
+	}
 	nest_debug("X window 0x%x: framed by libdecor", w->id);
-	xwm_decor_frame_update(w);
-	if (w->fullscreen)
-		libdecor_frame_set_fullscreen(w->host.frame, NULL);
-	if (w->maximized)
-		libdecor_frame_set_maximized(w->host.frame);
-	/* The role commit: the host answers with a configure. */
-	libdecor_frame_map(w->host.frame);
 	return true;
+}
+
+void
+xwm_decor_frame_map(struct xwm_window *w)
+{
+	libdecor_frame_map(w->host.frame);
 }
 
 void
@@ -402,11 +537,8 @@ void
 xwm_decor_frame_update(struct xwm_window *w)
 {
 	const struct nest *nest = w->wm->xw->nest;
-	const struct xwm_size_hints *hints = &w->size_hints;
 	const char *tag = nest->title_tag ? nest->title_tag : "";
 	const char *title = w->title ? w->title : "";
-	int min_width = hints->min_width, min_height = hints->min_height;
-	int max_width = hints->max_width, max_height = hints->max_height;
 	char *tagged = NULL;
 
 	if (!w->host.frame)
@@ -416,18 +548,7 @@ xwm_decor_frame_update(struct xwm_window *w)
 	libdecor_frame_set_title(w->host.frame, tagged ? tagged : title);
 	free(tagged);
 	nest_toplevel_set_app_id(nest, w->host.toplevel, w->app_id);
-	/* libdecor takes a minimum above the maximum for an error that
-	 * ends all frames: an X client's hints are not trusted that far */
-	if (min_width < 0 || min_height < 0)
-		min_width = min_height = 0;
-	if (max_width < 0 || max_height < 0 ||
-	    (max_width > 0 && max_width < min_width) ||
-	    (max_height > 0 && max_height < min_height))
-		max_width = max_height = 0;
-	libdecor_frame_set_min_content_size(w->host.frame, min_width,
-					    min_height);
-	libdecor_frame_set_max_content_size(w->host.frame, max_width,
-					    max_height);
+	frame_set_limits(w);
 }
 
 void

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Frames for X toplevels on hosts that do not decorate them (no
- * xdg-decoration, as on weston or mutter), drawn by libdecor on the
- * Xwayland client's host connection.  xwm.c asks for a frame when it
- * makes a toplevel; everything libdecor-specific stays in xwm-decor.c.
+ * Frames for X toplevels where the host does not decorate them (no
+ * xdg-decoration, as on weston or mutter, or client-side picked for the
+ * window, as sway may), drawn by libdecor on the Xwayland client's host
+ * connection.  xwm.c asks for a frame when it makes a toplevel;
+ * everything libdecor-specific stays in xwm-decor.c.
  */
 #ifndef WLNEST_XWM_DECOR_H
 #define WLNEST_XWM_DECOR_H
@@ -13,7 +14,6 @@
 struct xwm;
 struct xwm_decor;
 struct xwm_window;
-
 
 /*
  * Starts libdecor on the window manager's host connection (wm->nc), or
@@ -29,12 +29,21 @@ void xwm_decor_destroy(struct xwm_decor *decor);
 bool xwm_decor_waiting(const struct xwm_decor *decor);
 
 /*
- * Makes w's host toplevel a libdecor frame when w should have one: the
- * host does not decorate, and the X client draws no frame of its own.
- * On success w->host.toplevel is libdecor's (borrowed) and the role
- * commit is sent; false leaves w untouched.
+ * Whether w's client draws its own frame: _MOTIF_WM_HINTS without
+ * decorations, or _GTK_FRAME_EXTENTS.
+ */
+bool xwm_draws_own_frame(struct xwm_window *w);
+
+/*
+ * Makes w's host toplevel a libdecor frame when w wants decorations
+ * (w->decorations) and libdecor runs; the frame shows while the host
+ * picks client-side decorations.  On success w->host.toplevel is
+ * libdecor's (borrowed), for xwm.c to set up before the role commit,
+ * xwm_decor_frame_map; false leaves w untouched.
  */
 bool xwm_decor_frame_create(struct xwm_window *w);
+/* The role commit of w's frame: the host answers with a configure. */
+void xwm_decor_frame_map(struct xwm_window *w);
 /* Drops w's frame, its xdg_toplevel with it; no-op without a frame. */
 void xwm_decor_frame_destroy(struct xwm_window *w);
 /* Title, app id and size limits from w's properties. */

@@ -14,8 +14,10 @@
  *   desynchronized subsurfaces of the toplevel they belong to, at their
  *   X offset from it, so they show exactly where the X client put them,
  *   nested menus included, and never get dismissed by the host.
- * The window manager does not reparent: the host decorates, or where it
- * does not, libdecor frames the host toplevel (xwm-decor.c).
+ * The window manager does not reparent: libdecor makes the host toplevel
+ * of a window that wants decorations, and frames it where the host does
+ * not decorate it (xwm-decor.c); without libdecor, wlnest asks the host
+ * for server-side decorations.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +76,7 @@ static const char *const atom_names[ATOM_COUNT] = {
 	[ATOM_NET_NUMBER_OF_DESKTOPS] = "_NET_NUMBER_OF_DESKTOPS",
 	[ATOM_NET_CURRENT_DESKTOP] = "_NET_CURRENT_DESKTOP",
 	[ATOM_MOTIF_WM_HINTS] = "_MOTIF_WM_HINTS",
+	[ATOM_GTK_FRAME_EXTENTS] = "_GTK_FRAME_EXTENTS",
 	[ATOM_CLIPBOARD] = "CLIPBOARD",
 	[ATOM_PRIMARY] = "PRIMARY",
 	[ATOM_TARGETS] = "TARGETS",
@@ -491,8 +494,9 @@ ack_pending_clear(struct xwm_window *w)
 }
 
 /*
- * Acks the configure kept back; a surface still gated (the first
- * configure) shows its latest frame now.
+ * Acks the configure kept back (libdecor acked a frame's already: the
+ * commit under way, or the next one, brings it); a surface still gated
+ * (the first configure) shows its latest frame now.
  */
 static void
 ack_now(struct xwm_window *w)
@@ -500,7 +504,9 @@ ack_now(struct xwm_window *w)
 	if (!w->host.ack_pending)
 		return;
 	ack_pending_clear(w);
-	xdg_surface_ack_configure(w->host.xdg_surface, w->host.ack_serial);
+	if (!w->host.frame)
+		xdg_surface_ack_configure(w->host.xdg_surface,
+					  w->host.ack_serial);
 	if (w->surface)
 		nest_surface_ungate(w->surface);
 }
@@ -509,10 +515,14 @@ static int
 ack_timeout(void *data)
 {
 	struct xwm_window *w = data;
+	bool gated = w->surface && nest_surface_is_gated(w->surface);
 
 	nest_debug("X window 0x%x: no frame at %dx%d in time; acking anyway",
 		   w->id, w->host.ack_width, w->host.ack_height);
 	ack_now(w);
+	/* a frame's ack waits for a commit; ungating sent one */
+	if (w->host.frame && !gated && w->surface && w->surface->host.proxy)
+		wl_surface_commit((struct wl_surface *)w->surface->host.proxy);
 	xwm_flush(w->wm);
 	return 0;
 }
@@ -520,13 +530,48 @@ ack_timeout(void *data)
 /* How long a resized X window may take to draw at its new size. */
 #define ACK_TIMEOUT_MS 500
 
+/* Whether the X window's surface shows width x height already. */
+static bool
+shows_size(struct xwm_window *w, int32_t width, int32_t height)
+{
+	int32_t shown_width, shown_height;
+
+	return w->surface &&
+	       nest_surface_committed_size(w->surface, &shown_width,
+					   &shown_height) &&
+	       shown_width == width && shown_height == height;
+}
+
+/* Keeps the configure back until the X client draws at width x height. */
+static void
+ack_later(struct xwm_window *w, uint32_t serial, int32_t width,
+	  int32_t height)
+{
+	if (!w->host.ack_pending || w->host.ack_width != width ||
+	    w->host.ack_height != height)
+		nest_debug("X window 0x%x: configure %dx%d: %s with the "
+			   "first frame at that size", w->id, width, height,
+			   w->host.frame ? "committed" : "acked");
+	/* a newer serial stands for any older one kept back */
+	w->host.ack_pending = true;
+	w->host.ack_serial = serial;
+	w->host.ack_width = width;
+	w->host.ack_height = height;
+	if (!w->host.ack_timer)
+		w->host.ack_timer = wl_event_loop_add_timer(
+			w->wm->xw->nest->loop, ack_timeout, w);
+	if (w->host.ack_timer)
+		wl_event_source_timer_update(w->host.ack_timer, ACK_TIMEOUT_MS);
+}
+
 /*
  * A configure with a size the surface does not show yet is acked only
  * with the first frame Xwayland commits at that size: a host checks the
  * frame after an ack against the configured state (weston ends a client
  * whose maximized window has another size), and the X client needs a
- * moment to redraw at the size its window is given.  The first configure
- * also keeps the surface gated until then.
+ * moment to redraw at the size its window is given; a tiling host (sway)
+ * waits for that commit to show the new layout at once.  The first
+ * configure also keeps the surface gated until then.
  */
 static void
 xdg_surface_configure(void *data, struct xdg_surface *xdg_surface,
@@ -536,30 +581,10 @@ xdg_surface_configure(void *data, struct xdg_surface *xdg_surface,
 	struct wl_surface *host =
 		w->surface ? (struct wl_surface *)w->surface->host.proxy : NULL;
 	int32_t width = w->host.pending_width, height = w->host.pending_height;
-	int32_t shown_width, shown_height;
 	bool sized = width > 0 && height > 0;
-	bool shows = w->surface &&
-		     nest_surface_committed_size(w->surface, &shown_width,
-						 &shown_height) &&
-		     shown_width == width && shown_height == height;
 
-	if (sized && !shows) {
-		if (!w->host.ack_pending || w->host.ack_width != width ||
-		    w->host.ack_height != height)
-			nest_debug("X window 0x%x: configure %dx%d: acked with "
-				   "the first frame at that size",
-				   w->id, width, height);
-		/* a newer serial stands for any older one kept back */
-		w->host.ack_pending = true;
-		w->host.ack_serial = serial;
-		w->host.ack_width = width;
-		w->host.ack_height = height;
-		if (!w->host.ack_timer)
-			w->host.ack_timer = wl_event_loop_add_timer(
-				w->wm->xw->nest->loop, ack_timeout, w);
-		if (w->host.ack_timer)
-			wl_event_source_timer_update(w->host.ack_timer,
-						     ACK_TIMEOUT_MS);
+	if (sized && !shows_size(w, width, height)) {
+		ack_later(w, serial, width, height);
 	} else {
 		ack_pending_clear(w);
 		xdg_surface_ack_configure(xdg_surface, serial);
@@ -578,6 +603,34 @@ xdg_surface_configure(void *data, struct xdg_surface *xdg_surface,
 		wl_surface_commit(host);
 	}
 	xwm_flush(w->wm);
+}
+
+/*
+ * libdecor acked the configure, and set the frame's window geometry: the
+ * same as above, the X client's first frame at the content size commits
+ * them, so the host shows frame, geometry and content together.
+ */
+void
+xwm_window_frame_configured(struct xwm_window *w, int32_t width,
+			    int32_t height)
+{
+	struct wl_surface *host =
+		w->surface ? (struct wl_surface *)w->surface->host.proxy : NULL;
+
+	if (!shows_size(w, width, height)) {
+		ack_later(w, 0, width, height);
+	} else {
+		ack_pending_clear(w);
+		if (host)
+			wl_surface_commit(host);
+	}
+	if (!w->host.configured) {
+		nest_debug("X window 0x%x: first frame configure %dx%d", w->id,
+			   width, height);
+		w->host.configured = true;
+		if (w->surface && !w->host.ack_pending)
+			nest_surface_ungate(w->surface);
+	}
 }
 
 void
@@ -647,16 +700,25 @@ toplevel_create(struct xwm_window *w)
 {
 	struct xwm *wm = w->wm;
 	struct wl_surface *host = (struct wl_surface *)w->surface->host.proxy;
+	bool framed;
 
-	if (xwm_decor_frame_create(w))
-		return;
-	w->host.xdg_surface = xdg_wm_base_get_xdg_surface(wm->host.wm_base,
-							  host);
-	xdg_surface_add_listener(w->host.xdg_surface, &xdg_surface_listener, w);
-	w->host.toplevel = xdg_surface_get_toplevel(w->host.xdg_surface);
-	xdg_toplevel_add_listener(w->host.toplevel, &toplevel_listener, w);
+	w->decorations = !xwm_draws_own_frame(w);
+	framed = w->decorations && xwm_decor_frame_create(w);
+	if (!framed) {
+		w->host.xdg_surface =
+			xdg_wm_base_get_xdg_surface(wm->host.wm_base, host);
+		xdg_surface_add_listener(w->host.xdg_surface,
+					 &xdg_surface_listener, w);
+		w->host.toplevel =
+			xdg_surface_get_toplevel(w->host.xdg_surface);
+		xdg_toplevel_add_listener(w->host.toplevel, &toplevel_listener,
+					  w);
+	}
+	/* the parent too before the window maps: hosts float dialogs */
 	toplevel_update_properties(w);
-	if (wm->host.decoration_manager) {
+	/* without a frame of ours: the host's decorations, or none for a
+	 * client that draws its own */
+	if (!framed && wm->host.decoration_manager) {
 		w->host.decoration =
 			zxdg_decoration_manager_v1_get_toplevel_decoration(
 				wm->host.decoration_manager, w->host.toplevel);
@@ -672,19 +734,26 @@ toplevel_create(struct xwm_window *w)
 		xdg_toplevel_set_maximized(w->host.toplevel);
 	/* The role commit, without a buffer: the host answers with a
 	 * configure, which ungates the surface. */
-	wl_surface_commit(host);
+	if (framed)
+		xwm_decor_frame_map(w);
+	else
+		wl_surface_commit(host);
 }
 
 /* ---- host side: subsurfaces for override-redirect windows ---- */
 
 /*
  * The toplevel an override-redirect window belongs to: the one it names
- * as transient-for, else the focused one, else the most recently mapped.
+ * as transient-for, else one of its own client's (a menu can map before
+ * the host has focused its new toplevel), else any; of those, the
+ * focused one, else the most recently mapped.
  */
 static struct xwm_window *
 popup_parent(struct xwm_window *w)
 {
 	struct xwm *wm = w->wm;
+	/* X resource ids carry their client's above the server's mask */
+	uint32_t client_bits = ~xcb_get_setup(wm->conn)->resource_id_mask;
 	struct xwm_window *candidate;
 
 	if (w->transient_for) {
@@ -692,11 +761,17 @@ popup_parent(struct xwm_window *w)
 		if (candidate)
 			return candidate;
 	}
-	if (wm->focus && wm->focus->host.toplevel)
-		return wm->focus;
-	wl_list_for_each (candidate, &wm->windows, link) {
-		if (candidate->host.toplevel && candidate->mapped)
-			return candidate;
+	for (int own = 1; own >= 0; own--) {
+		uint32_t mask = own ? client_bits : 0;
+
+		if (wm->focus && wm->focus->host.toplevel &&
+		    (wm->focus->id & mask) == (w->id & mask))
+			return wm->focus;
+		wl_list_for_each (candidate, &wm->windows, link) {
+			if (candidate->host.toplevel && candidate->mapped &&
+			    (candidate->id & mask) == (w->id & mask))
+				return candidate;
+		}
 	}
 	return NULL;
 }
@@ -774,9 +849,10 @@ role_destroy(struct xwm_window *w)
 		if (other->host.subsurface_parent == w)
 			role_destroy(other);
 	}
-	xwm_decor_frame_destroy(w);
+	/* before its toplevel, a frame's too */
 	if (w->host.decoration)
 		zxdg_toplevel_decoration_v1_destroy(w->host.decoration);
+	xwm_decor_frame_destroy(w);
 	if (w->host.toplevel)
 		xdg_toplevel_destroy(w->host.toplevel);
 	if (w->host.xdg_surface)
@@ -1209,7 +1285,9 @@ host_bind(struct xwm *wm)
 	wm->host.seat = nest_client_bind(nc, &wl_seat_interface, 1);
 	wm->host.decoration_manager = nest_client_bind(
 		nc, &zxdg_decoration_manager_v1_interface, 1);
-	if (wm->host.wm_base && !wm->host.decoration_manager)
+	/* frames where the host does not decorate X toplevels: it has no
+	 * xdg-decoration, or it picks client-side for them */
+	if (wm->host.wm_base)
 		wm->host.decor = xwm_decor_create(wm);
 }
 

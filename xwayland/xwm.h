@@ -49,6 +49,7 @@ enum xwm_atom {
 	ATOM_NET_NUMBER_OF_DESKTOPS,
 	ATOM_NET_CURRENT_DESKTOP,
 	ATOM_MOTIF_WM_HINTS,
+	ATOM_GTK_FRAME_EXTENTS,
 	ATOM_CLIPBOARD,
 	ATOM_PRIMARY,
 	ATOM_TARGETS,
@@ -65,6 +66,13 @@ enum xwm_atom {
 
 struct xwm;
 struct xwm_decor;
+
+/* Who decorates a window with a libdecor frame, as last logged. */
+enum xwm_frame_shown {
+	XWM_FRAME_UNKNOWN,
+	XWM_FRAME_DRAWN,	/* libdecor draws its frame */
+	XWM_FRAME_BY_HOST,	/* the host decorates it */
+};
 
 struct xwm_window {
 	struct wl_list link;		/* xwm.windows, newest first */
@@ -86,6 +94,8 @@ struct xwm_window {
 	xcb_window_t transient_for;
 	bool delete_window, take_focus;
 	bool dialog;
+	/* wants a frame from the window manager: false for clients that
+	 * draw their own (read when its toplevel is made) */
 	bool decorations;
 	bool fullscreen, maximized;
 
@@ -98,16 +108,22 @@ struct xwm_window {
 	struct {
 		struct xdg_surface *xdg_surface;
 		struct xdg_toplevel *toplevel;
+		/* a frame's too: the window manager's, not libdecor's */
 		struct zxdg_toplevel_decoration_v1 *decoration;
 		/* a libdecor frame owns toplevel, xdg_surface is NULL */
 		struct libdecor_frame *frame;
+		enum xwm_frame_shown frame_shown;
+		/* the mode the host's decoration configure gave a frame, 0
+		 * before any (a host without xdg-decoration) */
+		uint32_t decoration_mode;
 		struct wl_subsurface *subsurface;
 		struct xwm_window *subsurface_parent;
 		bool configured;
 		int32_t pending_width, pending_height;
 		bool pending_fullscreen, pending_maximized, pending_activated;
-		/* a configure that resizes the X window is acked with the
-		 * first commit at its size (see xdg_surface_configure) */
+		/* a configure that resizes the X window is acked (with a
+		 * frame: committed) with the first commit at its size (see
+		 * xdg_surface_configure) */
 		bool ack_pending;
 		uint32_t ack_serial;
 		int32_t ack_width, ack_height;
@@ -152,6 +168,13 @@ struct xwm {
 void xwm_flush(struct xwm *wm);
 /* A host configure's pending state (host.pending_*), once acked. */
 void xwm_window_apply_configure(struct xwm_window *w);
+/*
+ * A configure of w's frame, acked by libdecor, for content of width x
+ * height: the host surface commits it when the X client draws at that
+ * size, or at once if it shows that size already.
+ */
+void xwm_window_frame_configured(struct xwm_window *w, int32_t width,
+				 int32_t height);
 /* The host asks to close w: WM_DELETE_WINDOW, else the client goes. */
 void xwm_window_close(struct xwm_window *w);
 /* Gives a host role to every window that can have one and has none. */

@@ -22,7 +22,8 @@
  *                                         its class is XWinFloat
  *   xwin cursor                           a toplevel whose cursor is a
  *                                         16x16 magenta square
- *   xwin title                            a toplevel with a UTF-8 title
+ *   xwin title [--title TEXT]             a toplevel with a UTF-8 title
+ *                                         (or TEXT)
  *   xwin clicks                           a toplevel that prints every
  *                                         button press, "button 0x400001
  *                                         1 at 50,30" (window coordinates);
@@ -411,6 +412,7 @@ main(int argc, char **argv)
 	const char *mode = argc > 1 ? argv[1] : "";
 	unsigned w = 320, h = 240, depth = 0;
 	int dx = 40, dy = 30;
+	const char *title = "xwin \xc3\xa9t\xc3\xa9 \xe2\x9c\x93";
 
 	for (int i = 2; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--size") == 0 &&
@@ -422,6 +424,10 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "--decorations") == 0 &&
 		    sscanf(argv[i + 1], "%d", &x.decorations) == 1)
 			continue;
+		if (strcmp(argv[i], "--title") == 0) {
+			title = argv[i + 1];
+			continue;
+		}
 		if (strcmp(argv[i], "--depth") == 0 &&
 		    sscanf(argv[i + 1], "%u", &depth) == 1 &&
 		    (depth == 24 || depth == 32))
@@ -525,7 +531,7 @@ main(int argc, char **argv)
 		struct window top = create(&x, 0, 0, (uint16_t)w, (uint16_t)h,
 					   GREEN, false);
 
-		name(&x, &top, "xwin \xc3\xa9t\xc3\xa9 \xe2\x9c\x93");
+		name(&x, &top, title);
 		map_and_wait(&x, &top);
 	} else if (strcmp(mode, "shape") == 0) {
 		struct window top = create(&x, 0, 0, (uint16_t)w, (uint16_t)h,
@@ -544,7 +550,8 @@ main(int argc, char **argv)
 	} else {
 		fprintf(stderr,
 			"usage: xwin menu|transient|fullscreen|maximize|maximized|drag|cursor|title|clicks|shape "
-			"[--size WxH] [--at DX,DY] [--decorations 0|1] [--depth 24|32]\n");
+			"[--size WxH] [--at DX,DY] [--decorations 0|1] [--depth 24|32] "
+			"[--title TEXT]\n");
 		return 2;
 	}
 	return run(&x);

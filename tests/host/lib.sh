@@ -15,7 +15,8 @@
 #       tests inject no input (INJECT stays unset); mutter (headless)
 #       and kwin (virtual) neither, nor take screenshots.  HOST_BG is the
 #       colour of the empty screen.  On sway, HOST_SCALE (default 1) is
-#       the output's scale; HOST_W and HOST_H stay its size in pixels.
+#       the output's scale; HOST_W and HOST_H stay its size in pixels;
+#       HOST_SWAY_EXTRA, when set, holds lines added to sway's config.
 #   host_stop            stops the current host (and anything tracked after it)
 #   host_run CMD...      runs CMD as a client of the host
 #   nest_start [WLNEST ARGS]   starts wlnest in front of the host (NEST_PID,
@@ -196,6 +197,7 @@ _sway_cfg() {
 	for_window [app_id="XWinFloat"] floating enable, move position 100 100
 	for_window [app_id="XWinClicks"] floating enable, move position 0 0
 	CFG
+	[ -n "${HOST_SWAY_EXTRA:-}" ] && printf '%s\n' "$HOST_SWAY_EXTRA" >>"$1"
 	chmod 644 "$1"
 }
 

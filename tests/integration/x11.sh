@@ -6,7 +6,8 @@
 # - xterm, xeyes and xlogo map and show on the host;
 # - text typed on the host reaches xterm;
 # - an override-redirect menu, and a nested one, show at exactly their X
-#   offsets from their toplevel (pixel check);
+#   offsets from their toplevel (pixel check); on sway, also when they
+#   map while another client's window has the focus;
 # - a transient dialog stacks above its parent;
 # - a fullscreen request gives a host-sized window; a maximize request
 #   too (less the title bar of the frame on weston), and the host's
@@ -34,6 +35,13 @@ for tool in xterm xeyes xlogo xclip xprop xdpyinfo "$XWIN"; do
 		exit 0
 	fi
 done
+
+# right_half COLOUR: in a fresh screenshot, COLOUR only in the right half
+right_half() {
+	shot "$T/half.ppm" &&
+		set -- $("$PIXCHECK" locate "$T/half.ppm" "$1") &&
+		[ $# -eq 4 ] && [ "$1" -ge $((HOST_W / 2)) ]
+}
 
 # green_at "X Y W H": the green window's bounding box on the host screen
 green_at() {
@@ -160,6 +168,26 @@ for host in weston sway; do
 			"$LOGDIR/menu-$host.log"
 	fi
 	stop_client $mpid
+
+	# -- the same while another client's window has the focus: sway
+	# tiles the new toplevel on the right, and its menus show there
+	# (they map before sway focuses it)
+	if [ "$host" = sway ]; then
+		x_spawn "other-$host" "$XWIN" title
+		opid=$SPAWNED_PID
+		wait_pixels 10 "other-$host" "count:00FF00>=76800" >/dev/null
+		x_spawn "menu2-$host" "$XWIN" menu --at 40,30
+		mpid=$SPAWNED_PID
+		name="$host: menus of a new X toplevel show in it, not in another client's focused window"
+		if wait_until 10 right_half FF0000 && right_half 0000FF; then
+			tap_ok "$name"
+		else
+			fail_logs "$name" "$LOGDIR/menu2-$host.log"
+			"$PIXCHECK" convert "$T/half.ppm" "$LOGDIR/menu2-$host-shot.png" 2>/dev/null
+		fi
+		stop_pid $mpid
+		stop_client $opid
+	fi
 
 	# -- a transient dialog shows whole, above its parent
 	x_spawn "transient-$host" "$XWIN" transient

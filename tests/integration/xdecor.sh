@@ -12,7 +12,11 @@
 # - a window asking for no decorations (_MOTIF_WM_HINTS) gets no frame;
 # - without a libdecor plugin, wlnest says so once and X windows show
 #   without frames;
-# - on sway (server-side decorations) wlnest draws no frame.
+# - on sway, which decorates server-side, wlnest draws no frame and says
+#   the host decorates; where sway picks client-side ("border csd") for
+#   a window, from a rule when it maps or a command while it is mapped,
+#   wlnest draws its title bar, and takes it away after "border none";
+#   a window asking for no decorations gets none of ours there either.
 set -u
 . "$VIRTWL_TOP/tests/lib.sh"
 . "$VIRTWL_TOP/tests/host/lib.sh"
@@ -88,6 +92,15 @@ no_bar_above() {
 		"rect:$1,$(($2 - _rows)),$3,$_rows=$HOST_BG"
 }
 
+# log_since N PATTERN: PATTERN in wlnest's log after its first N lines;
+# log_lines: how many it has now
+log_since() {
+	tail -n "+$(($1 + 1))" "$NEST_LOG" | grep -q "$2"
+}
+log_lines() {
+	wc -l <"$NEST_LOG"
+}
+
 # the host's cursor out of the way of the checks (it stays visible once
 # the pointer moved)
 pointer_away() {
@@ -95,10 +108,18 @@ pointer_away() {
 	sleep 0.2
 }
 
-# check_title_bar NAME LOG: a title bar above the content at $box (the
-# green window's "X Y W H"): frame pixels, none of them the background or
-# the window's colour, and text in its middle
+# check_title_bar NAME LOG [SINCE]: a title bar above the content at $box
+# (the green window's "X Y W H"): frame pixels, none of them the
+# background or the window's colour, and text in its middle; wlnest said
+# it framed the window (after line SINCE of its log: that it draws the
+# frame now)
 check_title_bar() {
+	since=0
+	said="framed by libdecor"
+	if [ $# -ge 3 ]; then
+		since=$3
+		said="X window 0x[0-9a-f]*: frame drawn by wlnest (libdecor)"
+	fi
 	if [ -z "$box" ]; then
 		fail_logs "$1: the window shows" "$LOGDIR/$2.log"
 		return
@@ -110,7 +131,7 @@ check_title_bar() {
 		"without:$(band_of "$box")=$HOST_BG" \
 		"without:$(band_of "$box")=$WIN" \
 		"colours:$(text_of "$box")>=6" &&
-		grep -q "framed by libdecor" "$NEST_LOG"; then
+		log_since "$since" "$said"; then
 		tap_ok "$1 (content at $box)"
 		"$PIXCHECK" convert "$T/g.ppm" "$LOGDIR/$2-shot.png"
 	else
@@ -270,23 +291,101 @@ else
 	host_stop
 fi
 
-# -- sway decorates: wlnest draws nothing of its own
-name="sway: X windows get the host's decorations, no libdecor frame"
-if ! host_start sway desktop; then
+# -- sway decorates X windows server-side (its borders are off here),
+# unless it picks client-side for one: with "border csd", from a rule
+# when the window maps or from a command while it is mapped
+SWAY_CSD='for_window [title="^xwin csd"] border csd'
+
+# all_green: the green window, tiled alone, covers the whole output (but
+# for the host's cursor, at most 32x32, in its corner)
+all_green() {
+	green_at "0 0 $HOST_W $HOST_H" &&
+		"$PIXCHECK" "$T/g.ppm" "count:$GREEN>=$((HOST_W * HOST_H - 1024))" >/dev/null
+}
+
+# below_bar: the green content starts low enough for a title bar above
+below_bar() {
+	set -- $(green_box)
+	[ $# -eq 4 ] && [ "$2" -ge 20 ]
+}
+
+# sway_title_bar: waits for the green window to show below a title bar,
+# sets box to where its content is (empty if it does not)
+sway_title_bar() {
+	box=""
+	if wait_until 10 below_bar; then
+		sleep 0.3 # the title's text may come a frame later
+		box=$(green_box)
+	fi
+}
+
+HOST_SWAY_EXTRA=$SWAY_CSD
+host_start sway desktop
+started=$?
+unset HOST_SWAY_EXTRA
+if [ $started -ne 0 ]; then
 	fail_logs "sway: host compositor starts"
 elif ! nest_x; then
 	fail_logs "sway: wlnest -X starts"
 	host_stop
 else
-	x_spawn "sway-title" "$XWIN" title
+	pointer_away
+	# -- no rule: the host decorates, nothing of ours is drawn
+	name="sway: an X window gets the host's decorations, no frame of ours"
+	n=$(log_lines)
+	x_spawn "sway-plain" "$XWIN" title --title "xwin plain"
 	spid=$SPAWNED_PID
-	if wait_pixels 10 "sway-title" "count:$GREEN>=70000" &&
-		! grep -q "libdecor\|no frames" "$NEST_LOG"; then
+	if wait_until 10 all_green &&
+		log_since "$n" "X window 0x[0-9a-f]*: decorated by the host" &&
+		! log_since "$n" "frame drawn by wlnest"; then
 		tap_ok "$name"
 	else
-		fail_logs "$name" "$LOGDIR/sway-title.log"
+		fail_logs "$name" "$LOGDIR/sway-plain.log"
+		"$PIXCHECK" convert "$T/g.ppm" "$LOGDIR/sway-plain-shot.png" 2>/dev/null
+	fi
+
+	# -- sway switches the mapped window to client-side: our title bar
+	# above its content, and back
+	n=$(log_lines)
+	swaymsg_host '[title="^xwin plain$"] border csd' >/dev/null
+	sway_title_bar
+	check_title_bar "sway: 'border csd' on a mapped X window gives it a title bar of ours" \
+		sway-to-csd "$n"
+	name="sway: 'border none' on it again: no frame of ours"
+	n=$(log_lines)
+	swaymsg_host '[title="^xwin plain$"] border none' >/dev/null
+	if wait_until 10 all_green &&
+		log_since "$n" "X window 0x[0-9a-f]*: decorated by the host"; then
+		tap_ok "$name"
+	else
+		fail_logs "$name" "$LOGDIR/sway-plain.log"
+		"$PIXCHECK" convert "$T/g.ppm" "$LOGDIR/sway-to-none-shot.png" 2>/dev/null
 	fi
 	stop_client $spid
+
+	# -- a rule gives a window client-side decorations when it maps
+	n=$(log_lines)
+	x_spawn "sway-csd" "$XWIN" title --title "xwin csd"
+	cpid=$SPAWNED_PID
+	sway_title_bar
+	check_title_bar "sway: an X window that sway gives client-side decorations gets a title bar of ours" \
+		sway-csd "$n"
+	stop_client $cpid
+
+	# -- one that draws its own frame gets none of ours, client-side or
+	# not
+	name="sway: a window asking for no decorations gets no frame where sway picks client-side"
+	n=$(log_lines)
+	x_spawn "sway-motif" "$XWIN" title --title "xwin csd own" --decorations 0
+	mpid=$SPAWNED_PID
+	if wait_until 10 all_green && sleep 0.5 && all_green &&
+		! log_since "$n" "framed by libdecor"; then
+		tap_ok "$name"
+	else
+		fail_logs "$name" "$LOGDIR/sway-motif.log"
+		"$PIXCHECK" convert "$T/g.ppm" "$LOGDIR/sway-motif-shot.png" 2>/dev/null
+	fi
+	stop_client $mpid
 	check_nest_stop "sway"
 	host_stop
 fi
