@@ -614,6 +614,68 @@ check_nest_stop() {
 	fi
 }
 
+# ---- window frames: a title bar above a window of one colour ----
+
+# win_box COLOUR: the "X Y W H" of that colour in a fresh screenshot
+# ($T/g.ppm)
+win_box() {
+	shot "$T/g.ppm" && "$PIXCHECK" locate "$T/g.ppm" "$1"
+}
+
+# win_at COLOUR "X Y W H": the window of that colour is exactly there
+win_at() {
+	[ "$(win_box "$1")" = "$2" ]
+}
+
+# win_maximized COLOUR: the window is as wide as the output and reaches
+# its bottom, below a bar at the top
+win_maximized() {
+	set -- $(win_box "$1")
+	[ $# -eq 4 ] && [ "$1" = 0 ] && [ "$3" = "$HOST_W" ] &&
+		[ "$2" -gt 10 ] && [ $(($2 + $4)) = "$HOST_H" ]
+}
+
+# title_bar_checks "X Y W H" COLOUR: pixcheck's checks of a title bar
+# above the content at X Y W H, of that colour: 10 rows ending 4 rows
+# above it, as wide, with neither the background nor the content's
+# colour, and several colours (the title; libdecor centres it, its
+# buttons are at the right end) in their middle
+title_bar_checks() {
+	set -- $1 "$2"
+	echo "without:$1,$(($2 - 14)),$3,10=$HOST_BG" \
+		"without:$1,$(($2 - 14)),$3,10=$5" \
+		"colours:$(($1 + $3 / 2 - 60)),$(($2 - 14)),120,10>=6"
+}
+
+# title_bar_drag "X Y W H" [DELAY]: presses on the left part of the title
+# bar above that content, clear of the buttons, drags it by 100 and 60
+# pixels towards the middle of the output in 8 steps DELAY seconds apart
+# (default 0.08), releases, and moves the pointer out of the way.  Sets
+# DRAG_DX and DRAG_DY, and DRAG_WANT, where the content should now be.
+title_bar_drag() {
+	set -- $1 "${2:-0.08}"
+	_px=$(($1 + 40))
+	_py=$(($2 - 10))
+	DRAG_DX=100
+	DRAG_DY=60
+	[ $(($1 + $3 / 2)) -gt $((HOST_W / 2)) ] && DRAG_DX=-100
+	[ $(($2 + $4 / 2)) -gt $((HOST_H / 2)) ] && DRAG_DY=-60
+	DRAG_WANT="$(($1 + DRAG_DX)) $(($2 + DRAG_DY)) $3 $4"
+	pointer_move $_px $_py
+	sleep 0.3
+	printf 'button 272 1\n' >"$INJECT"
+	sleep 0.3
+	for _step in 1 2 3 4 5 6 7 8; do
+		pointer_move $((_px + _step * DRAG_DX / 8)) $((_py + _step * DRAG_DY / 8))
+		sleep "$5"
+	done
+	sleep 0.2
+	printf 'button 272 0\n' >"$INJECT"
+	# its cursor would touch the window (it stays once the pointer moved)
+	pointer_move $((HOST_W - 2)) $((HOST_H - 2))
+	sleep 0.2
+}
+
 pointer_move() {
 	[ -n "${INJECT:-}" ] || return 1
 	printf 'motion %s %s\n' "$1" "$2" >"$INJECT"

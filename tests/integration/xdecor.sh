@@ -45,40 +45,13 @@ nest_x() {
 	[ -n "$XDISPLAY" ]
 }
 
-# green_box: the window's "X Y W H" in a fresh screenshot ($T/g.ppm):
-# where its colour WIN is (green, xwin's)
+# the window's colour WIN (green, xwin's; black for xterm): where it is
+# in a fresh screenshot ($T/g.ppm), whether it is exactly somewhere, and
+# whether it is maximized below a bar (tests/host/lib.sh)
 WIN=$GREEN
-green_box() {
-	shot "$T/g.ppm" && "$PIXCHECK" locate "$T/g.ppm" $WIN
-}
-
-# green_at "X Y W H": the green window is exactly there
-green_at() {
-	[ "$(green_box)" = "$1" ]
-}
-
-# green_top_full: the green window is as wide as the output and reaches
-# its bottom, below a bar at the top
-green_top_full() {
-	set -- $(green_box)
-	[ $# -eq 4 ] && [ "$1" = 0 ] && [ "$3" = "$HOST_W" ] &&
-		[ "$2" -gt 10 ] && [ $(($2 + $4)) = "$HOST_H" ]
-}
-
-# band_of "X Y W H": 10 rows ending 4 rows above the window's content,
-# as wide as the content: where a title bar is, and nothing else (weston
-# puts no other window there)
-band_of() {
-	set -- $1
-	echo "$1,$(($2 - 14)),$3,10"
-}
-
-# text_of "X Y W H": the middle of that band, where the title is written
-# (the plugin centres it; its buttons are at the right end)
-text_of() {
-	set -- $1
-	echo "$(($1 + $3 / 2 - 60)),$(($2 - 14)),120,10"
-}
+green_box() { win_box $WIN; }
+green_at() { win_at $WIN "$1"; }
+green_top_full() { win_maximized $WIN; }
 
 # no_bar_above "X Y W H": only background in the rows just above the
 # content (up to 14 of them; weston places a window's geometry on the
@@ -128,9 +101,7 @@ check_title_bar() {
 	if [ "$4" -lt 20 ]; then
 		fail_logs "$1: the window is at $box, no room for a bar"
 	elif "$PIXCHECK" --save "$LOGDIR/$2" "$T/g.ppm" \
-		"without:$(band_of "$box")=$HOST_BG" \
-		"without:$(band_of "$box")=$WIN" \
-		"colours:$(text_of "$box")>=6" &&
+		$(title_bar_checks "$box" $WIN) &&
 		log_since "$since" "$said"; then
 		tap_ok "$1 (content at $box)"
 		"$PIXCHECK" convert "$T/g.ppm" "$LOGDIR/$2-shot.png"
@@ -147,26 +118,11 @@ drag_title_bar() {
 		fail_logs "$1: no window to drag"
 		return
 	fi
-	set -- "$1" "$2" $box
-	gx=$3 gy=$4
-	# on the title's left part, clear of the buttons
-	px=$((gx + 40))
-	py=$((gy - 10))
-	dx=100 dy=60
-	[ $((gx + $5 / 2)) -gt $((HOST_W / 2)) ] && dx=-100
-	[ $((gy + $6 / 2)) -gt $((HOST_H / 2)) ] && dy=-60
-	pointer_move $px $py
-	sleep 0.3
-	printf 'button 272 1\n' >"$INJECT"
-	sleep 0.3
-	for step in 1 2 3 4 5 6 7 8; do
-		pointer_move $((px + step * dx / 8)) $((py + step * dy / 8))
-		sleep 0.08
-	done
-	sleep 0.2
-	printf 'button 272 0\n' >"$INJECT"
-	pointer_away # its cursor would touch the window
-	want="$((gx + dx)) $((gy + dy)) $5 $6"
+	gx=${box%% *}
+	gy=$(echo "$box" | cut -d' ' -f2)
+	title_bar_drag "$box"
+	want=$DRAG_WANT
+	dx=$DRAG_DX dy=$DRAG_DY
 	if wait_until 10 green_at "$want"; then
 		tap_ok "$1 (from $gx,$gy by $dx,$dy)"
 	else

@@ -23,27 +23,11 @@ avm_require "frames for X windows in a VM" weston
 
 GREEN=00FF00	# xwin's toplevel
 
-# green_box: the X window's content "X Y W H" in a fresh screenshot
-green_box() {
-	shot "$T/g.ppm" && "$PIXCHECK" locate "$T/g.ppm" $GREEN
-}
-green_at() { [ "$(green_box)" = "$1" ]; }
-# green_maximized: as wide as the output, down to its bottom, below a bar
-green_maximized() {
-	set -- $(green_box)
-	[ $# -eq 4 ] && [ "$1" = 0 ] && [ "$3" = "$HOST_W" ] &&
-		[ "$2" -gt 10 ] && [ $(($2 + $4)) = "$HOST_H" ]
-}
-
-# bar_checks "X Y W H": pixcheck checks of a title bar above that content:
-# 10 rows ending 4 above it with neither background nor content colour,
-# and several colours (text) in their middle
-bar_checks() {
-	set -- $1
-	echo "without:$1,$(($2 - 14)),$3,10=$HOST_BG" \
-		"without:$1,$(($2 - 14)),$3,10=$GREEN" \
-		"colours:$(($1 + $3 / 2 - 60)),$(($2 - 14)),120,10>=6"
-}
+# the X window's content: where it is in a fresh screenshot, whether it
+# is exactly somewhere, whether it is maximized (tests/host/lib.sh)
+green_box() { win_box $GREEN; }
+green_at() { win_at $GREEN "$1"; }
+green_maximized() { win_maximized $GREEN; }
 
 if ! host_start weston desktop; then
 	fail_logs "weston starts"
@@ -70,7 +54,7 @@ else
 	set -- $box
 	if [ "$2" -lt 20 ]; then
 		tap_fail "$name: the window is at $box, no room for a bar"
-	elif "$PIXCHECK" --save "$LOGDIR/bar" "$T/g.ppm" $(bar_checks "$box"); then
+	elif "$PIXCHECK" --save "$LOGDIR/bar" "$T/g.ppm" $(title_bar_checks "$box" $GREEN); then
 		tap_ok "$name (content at $box)"
 	else
 		tap_fail "$name (content at $box)"
@@ -83,24 +67,11 @@ fi
 # A drag on the bar's left part, towards the middle of the output.
 name="a pointer drag on the title bar moves the X window"
 if [ -n "$box" ]; then
-	set -- $box
-	gx=$1 gy=$2 gw=$3 gh=$4
-	px=$((gx + 40)) py=$((gy - 10))
-	dx=100 dy=60
-	[ $((gx + gw / 2)) -gt $((HOST_W / 2)) ] && dx=-100
-	[ $((gy + gh / 2)) -gt $((HOST_H / 2)) ] && dy=-60
-	pointer_move $px $py
-	sleep 0.5
-	printf 'button 272 1\n' >"$INJECT"
-	sleep 0.5
-	for step in 1 2 3 4 5 6 7 8; do
-		pointer_move $((px + step * dx / 8)) $((py + step * dy / 8))
-		sleep 0.15
-	done
-	sleep 0.5
-	printf 'button 272 0\n' >"$INJECT"
-	pointer_move $((HOST_W - 2)) $((HOST_H - 2))
-	want="$((gx + dx)) $((gy + dy)) $gw $gh"
+	gx=${box%% *}
+	gy=$(echo "$box" | cut -d' ' -f2)
+	title_bar_drag "$box" 0.15
+	want=$DRAG_WANT
+	dx=$DRAG_DX dy=$DRAG_DY
 	if wait_until 20 green_at "$want"; then
 		tap_ok "$name (from $gx,$gy by $dx,$dy)"
 		box=$want
@@ -124,7 +95,7 @@ if [ -n "$box" ]; then
 	printf 'button 272 1\nbutton 272 0\nbutton 272 1\nbutton 272 0\n' >"$INJECT"
 	pointer_move $((HOST_W - 2)) $((HOST_H - 2))
 	if wait_until 30 green_maximized && set -- $(green_box) &&
-		"$PIXCHECK" --save "$LOGDIR/maximized" "$T/g.ppm" $(bar_checks "$*"); then
+		"$PIXCHECK" --save "$LOGDIR/maximized" "$T/g.ppm" $(title_bar_checks "$*" $GREEN); then
 		tap_ok "$name (content at $*)"
 	else
 		tap_fail "$name (content at $(green_box))"
