@@ -573,6 +573,19 @@ ack_later(struct xwm_window *w, uint32_t serial, int32_t width,
  * waits for that commit to show the new layout at once.  The first
  * configure also keeps the surface gated until then.
  */
+/* The host's first configure of w ("what" names its kind in the log):
+ * the X client's frames may go to the host once no ack waits. */
+static void
+first_configure(struct xwm_window *w, const char *what, int32_t width,
+		int32_t height)
+{
+	nest_debug("X window 0x%x: first %sconfigure %dx%d", w->id, what,
+		   width, height);
+	w->host.configured = true;
+	if (w->surface && !w->host.ack_pending)
+		nest_surface_ungate(w->surface);
+}
+
 static void
 xdg_surface_configure(void *data, struct xdg_surface *xdg_surface,
 		      uint32_t serial)
@@ -592,11 +605,7 @@ xdg_surface_configure(void *data, struct xdg_surface *xdg_surface,
 	xwm_window_apply_configure(w);
 
 	if (!w->host.configured) {
-		nest_debug("X window 0x%x: first configure %dx%d", w->id,
-			   width, height);
-		w->host.configured = true;
-		if (w->surface && !w->host.ack_pending)
-			nest_surface_ungate(w->surface);
+		first_configure(w, "", width, height);
 	} else if (!w->host.ack_pending && host) {
 		/* Nothing will redraw: commit so the host's configure
 		 * sequence completes now, not at its timeout. */
@@ -624,13 +633,8 @@ xwm_window_frame_configured(struct xwm_window *w, int32_t width,
 		if (host)
 			wl_surface_commit(host);
 	}
-	if (!w->host.configured) {
-		nest_debug("X window 0x%x: first frame configure %dx%d", w->id,
-			   width, height);
-		w->host.configured = true;
-		if (w->surface && !w->host.ack_pending)
-			nest_surface_ungate(w->surface);
-	}
+	if (!w->host.configured)
+		first_configure(w, "frame ", width, height);
 }
 
 void

@@ -451,6 +451,33 @@ nest_x_display() {
 	sed -n 's/.*X11 display \(:[0-9]*\) ready.*/\1/p' "$NEST_LOG" | head -n 1
 }
 
+# nest_x_start ARGS...: nest_start -X -v ARGS; XDISPLAY is then the X11
+# display it reports.  1 when it does not start or reports none (then
+# stopped).
+nest_x_start() {
+	nest_start -X -v "$@" || return 1
+	wait_until 10 grep -q "X11 display :[0-9]* ready" "$NEST_LOG"
+	XDISPLAY=$(nest_x_display)
+	[ -n "$XDISPLAY" ] && return 0
+	nest_stop
+	return 1
+}
+
+# xterm_go_spawn NAME: spawns xterm as an X client of $XDISPLAY, green
+# background and red text, writing its X window id to $T/windowid; it
+# prints "first line", and 20 lines more once $T/go exists
+xterm_go_spawn() {
+	rm -f "$T/go" "$T/windowid"
+	x_spawn "$1" \
+		xterm -bg '#00ff00' -fg '#ff0000' -e sh -c "
+			echo \"\$WINDOWID\" >'$T/windowid'
+			echo first line
+			while [ ! -e '$T/go' ]; do sleep 0.1; done
+			i=0
+			while [ \$i -lt 20 ]; do echo \"later line \$i of text\"; i=\$((i + 1)); done
+			exec sleep 600"
+}
+
 # x_run CMD...: runs CMD as an X client of wlnest's display $XDISPLAY
 x_run() {
 	env -u WAYLAND_DISPLAY DISPLAY="$XDISPLAY" "$@"

@@ -29,11 +29,10 @@ fi
 ALL=$((HOST_W * HOST_H))
 
 for mode in passthrough copy; do
-	if ! nest_start --shm $mode -X -v; then
-		fail_logs "cage/$mode: wlnest -X starts"
+	if ! nest_x_start --shm $mode; then
+		fail_logs "cage/$mode: wlnest -X starts and reports its X11 display"
 		continue
 	fi
-	XDISPLAY=$(nest_x_display)
 
 	# -- a Wayland client: its buffer follows cage's fullscreen configure
 	spawn "solid-cage-$mode" env XDG_RUNTIME_DIR="$NEST_RT" WAYLAND_DISPLAY="$NEST_DISPLAY" \
@@ -53,14 +52,7 @@ for mode in passthrough copy; do
 		continue
 	fi
 	# -- xterm: green background, red text; more text once $T/go exists
-	rm -f "$T/go"
-	x_spawn "xterm-cage-$mode" \
-		xterm -bg '#00ff00' -fg '#ff0000' -e sh -c "
-			echo first line
-			while [ ! -e '$T/go' ]; do sleep 0.1; done
-			i=0
-			while [ \$i -lt 20 ]; do echo \"later line \$i of text\"; i=\$((i + 1)); done
-			exec sleep 600"
+	xterm_go_spawn "xterm-cage-$mode"
 	xpid=$SPAWNED_PID
 	# the first line: at least 40 red pixels, on a window of cage's size
 	if wait_pixels 20 "xterm-cage-$mode" "count:00FF00>=$((ALL * 95 / 100))" \

@@ -38,29 +38,15 @@ fi
 
 for mode in passthrough copy; do
 	tag="weston, $mode"
-	if ! nest_start --shm $mode -X -v; then
-		fail_logs "$tag: wlnest -X starts"
-		continue
-	fi
-	XDISPLAY=$(nest_x_display)
-	if [ -z "$XDISPLAY" ]; then
-		fail_logs "$tag: wlnest -X reports its X11 display"
-		nest_stop
+	if ! nest_x_start --shm $mode; then
+		fail_logs "$tag: wlnest -X starts and reports its X11 display"
 		continue
 	fi
 
 	# -- xterm: green background, red text; more text once $T/go exists.
 	# It runs 80x24 cells of the fixed font, 6x13 pixels each: about
 	# 150000 pixels of background.
-	rm -f "$T/go" "$T/windowid"
-	x_spawn "xterm-$mode" \
-		xterm -bg '#00ff00' -fg '#ff0000' -e sh -c "
-			echo \"\$WINDOWID\" >'$T/windowid'
-			echo first line
-			while [ ! -e '$T/go' ]; do sleep 0.1; done
-			i=0
-			while [ \$i -lt 20 ]; do echo \"later line \$i of text\"; i=\$((i + 1)); done
-			exec sleep 600"
+	xterm_go_spawn "xterm-$mode"
 	xpid=$SPAWNED_PID
 	name="$tag: a 24-bit xterm shows its green background and its red text"
 	depth=""

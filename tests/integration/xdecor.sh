@@ -37,14 +37,6 @@ if [ "${VIRTWL_DIRECT:-0}" = 1 ]; then
 	exit 0
 fi
 
-# nest_x ARGS...: wlnest -X; sets XDISPLAY
-nest_x() {
-	nest_start -X -v "$@" || return 1
-	wait_until 10 grep -q "X11 display :[0-9]* ready" "$NEST_LOG"
-	XDISPLAY=$(nest_x_display)
-	[ -n "$XDISPLAY" ]
-}
-
 # the window's colour WIN (green, xwin's; black for xterm): where it is
 # in a fresh screenshot ($T/g.ppm), whether it is exactly somewhere, and
 # whether it is maximized below a bar (tests/host/lib.sh)
@@ -135,7 +127,7 @@ drag_title_bar() {
 if ! host_start weston desktop; then
 	fail_logs "weston: host compositor starts"
 else
-	if ! nest_x; then
+	if ! nest_x_start; then
 		fail_logs "weston: wlnest -X starts"
 	else
 		# -- a title bar above a plain X toplevel, and a drag on it
@@ -221,7 +213,7 @@ else
 	name="weston: without a libdecor plugin, X windows show without frames"
 	mkdir -p "$T/no-plugins"
 	export LIBDECOR_PLUGIN_DIR="$T/no-plugins"
-	nest_x
+	nest_x_start
 	started=$?
 	unset LIBDECOR_PLUGIN_DIR
 	if [ $started -ne 0 ]; then
@@ -281,7 +273,7 @@ started=$?
 unset HOST_SWAY_EXTRA
 if [ $started -ne 0 ]; then
 	fail_logs "sway: host compositor starts"
-elif ! nest_x; then
+elif ! nest_x_start; then
 	fail_logs "sway: wlnest -X starts"
 	host_stop
 else

@@ -16,6 +16,9 @@
 #                        the test ends
 #   avm_boot WLVM-ARGS…  boots (console in $AVM_LOG); returns once the
 #                        agent answers, 1 when it does not
+#   avm_host_boot HOST [HOST-ARGS…] [-- WLVM-ARGS…]   host_start HOST, then
+#                        avm_boot under TCG on its socket; when either
+#                        fails, says so and ends the test
 #   g COMMAND            runs COMMAND in the guest and returns its status;
 #                        its output (stdout and stderr) is in $AVM_OUT
 #   g_bg NAME COMMAND    starts COMMAND (shell syntax, words joined by
@@ -119,6 +122,28 @@ avm_boot() {
 		echo "# the guest agent did not start"
 		log_excerpt "$AVM_LOG" 30
 		return 1
+	fi
+}
+
+avm_host_boot() {
+	_host_args=
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		_host_args="$_host_args $1"
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	# shellcheck disable=SC2086 # words, as given
+	if ! host_start $_host_args; then
+		fail_logs "${_host_args# } starts"
+		tap_done
+		exit 0
+	fi
+	if ! avm_boot --accel tcg --wayland-sock "$HOST_SOCKET" --append quiet "$@"; then
+		tap_fail "the guest boots and its agent answers"
+		avm_poweroff
+		host_stop
+		tap_done
+		exit 0
 	fi
 }
 

@@ -30,18 +30,7 @@ runs_as_user() {
 		tap_fail "the guest $1 runs as uid 1000 (got: $AVM_OUT)"
 	fi
 }
-if ! host_start sway; then
-	fail_logs "sway starts"
-	tap_done
-	exit 0
-fi
-if ! avm_boot --accel tcg --wayland-sock "$HOST_SOCKET" --append quiet; then
-	tap_fail "the guest boots and its agent answers"
-	avm_poweroff
-	host_stop
-	tap_done
-	exit 0
-fi
+avm_host_boot sway
 
 # weston's configuration in the guest: the background colour, the panel
 # on top, no screen saver.

@@ -48,22 +48,11 @@ AVM_DIR=$VIRTWL_BUILD/vm/desktop-apps
 avm_require "Debian's desktop apps in the guest" sway grim
 in_image() { grep -q "^file /usr/bin/$1 \|^data /usr/bin/$1 " "$AVM_DIR/manifest.txt"; }
 
-if ! host_start sway; then
-	fail_logs "sway starts"
-	tap_done
-	exit 0
-fi
 # Two vCPUs: with one, a firefox-esr whose page stayed unpainted had its
 # parent process busy drawing its window while the page's content process
 # got a tenth of its CPU time (see ff_cpu below), and a loaded host made
 # that common (2 of 7 launches showed the page); with two, 4 of 4 did.
-if ! avm_boot --accel tcg --cpus 2 --wayland-sock "$HOST_SOCKET" --append quiet -m 2G; then
-	tap_fail "the guest boots and its agent answers"
-	avm_poweroff
-	host_stop
-	tap_done
-	exit 0
-fi
+avm_host_boot sway -- --cpus 2 -m 2G
 BG=202020	# sway's background: nothing shows
 
 # the background only: the last app's window is gone

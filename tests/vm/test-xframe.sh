@@ -29,18 +29,7 @@ green_box() { win_box $GREEN; }
 green_at() { win_at $GREEN "$1"; }
 green_maximized() { win_maximized $GREEN; }
 
-if ! host_start weston desktop; then
-	fail_logs "weston starts"
-	tap_done
-	exit 0
-fi
-if ! avm_boot --accel tcg --wayland-sock "$HOST_SOCKET" --append quiet; then
-	tap_fail "the guest boots and its agent answers"
-	avm_poweroff
-	host_stop
-	tap_done
-	exit 0
-fi
+avm_host_boot weston desktop
 
 g_bg xwin xwin title
 box=
