@@ -51,26 +51,25 @@ click() {
 	sleep 0.3
 }
 
-# quarters_shown NAME W H COLOUR: the window (the top-left of COLOUR's
-# bounding box) shows COLOUR in its top-left and bottom-right quarters
-# only, the host's background in the other two
+# quarters_shown NAME W H COLOUR [other]: the window (the top-left of
+# COLOUR's bounding box) shows COLOUR in its top-left and bottom-right
+# quarters only, the host's background in the other two; with "other",
+# the other way round
 quarters_shown() {
 	_hw=$(($2 / 2))
 	_hh=$(($3 / 2))
+	_tl="0,0,$_hw,$_hh"
+	_br="$_hw,$_hh,$(($2 - _hw)),$(($3 - _hh))"
+	_tr="$_hw,0,$(($2 - _hw)),$_hh"
+	_bl="0,$_hh,$_hw,$(($3 - _hh))"
+	if [ "${5:-}" = other ]; then
+		set -- "$1" "$2" "$3" "$4" "$_tr" "$_bl" "$_tl" "$_br"
+	else
+		set -- "$1" "$2" "$3" "$4" "$_tl" "$_br" "$_tr" "$_bl"
+	fi
 	wait_pixels 10 "$1" "origin:$4" \
 		"count:$4=$((_hw * _hh + ($2 - _hw) * ($3 - _hh)))" \
-		"rect:0,0,$_hw,$_hh=$4" "rect:$_hw,$_hh,$(($2 - _hw)),$(($3 - _hh))=$4" \
-		"rect:$_hw,0,$(($2 - _hw)),$_hh=$BG" "rect:0,$_hh,$_hw,$(($3 - _hh))=$BG"
-}
-
-# the other two quarters
-other_quarters_shown() {
-	_hw=$(($2 / 2))
-	_hh=$(($3 / 2))
-	wait_pixels 10 "$1" "origin:$4" \
-		"count:$4=$((_hw * _hh + ($2 - _hw) * ($3 - _hh)))" \
-		"rect:$_hw,0,$(($2 - _hw)),$_hh=$4" "rect:0,$_hh,$_hw,$(($3 - _hh))=$4" \
-		"rect:0,0,$_hw,$_hh=$BG" "rect:$_hw,$_hh,$(($2 - _hw)),$(($3 - _hh))=$BG"
+		"rect:$5=$4" "rect:$6=$4" "rect:$7=$BG" "rect:$8=$BG"
 }
 
 # shape_test DEPTH: the shape client in a DEPTH-bit visual: its bounding
@@ -125,7 +124,7 @@ shape_test() {
 		pointer_move 0 0
 		name="$tag, $depth-bit: after a resize with a new shape, nothing old shows outside it"
 		if wait_until 5 grep -q '^shaped .* 200x300$' "$log" &&
-			other_quarters_shown "re$run" 200 300 0000FF &&
+			quarters_shown "re$run" 200 300 0000FF other &&
 			"$PIXCHECK" "$T/poll.ppm" count:00FF00=0 >/dev/null; then
 			tap_ok "$name"
 		else
