@@ -9,6 +9,7 @@
  *              [--warmup N] [--buffers N] [--pids PID,PID...] [--count-parent]
  *              [--label NAME]
  *   framebench --memcpy full|square [--seconds S] [--buffers N]
+ *   framebench --paint-copy [--seconds S] [--buffers N]
  *
  * Each frame repaints and damages either the whole buffer or a 64x64
  * square (moving, changing colour).  By default a frame is committed as
@@ -17,7 +18,13 @@
  * physical limit instead: copying the same bytes between two buffers, or
  * with --buffers N frame k from the k-th of N sources to the k-th of N
  * destinations (round robin), the memory a path with N buffers in flight
- * on each side touches.
+ * on each side touches.  --paint-copy measures the limit of a path that
+ * copies every frame once (copy mode) on this machine: a child process
+ * paints full frames into memory files as the client does while this one
+ * copies each painted frame out of its own read-only mapping, over N
+ * buffers (3 by default), both at once as the client and the proxy run;
+ * its frames/s over native's is the most copy mode can reach against
+ * passthrough, which only paints.
  * Output: one line "framebench: label=... frames=N seconds=S fps=F
  * cpu_ms_per_frame=C self_cpu_ms=A others_cpu_ms=B".
  */
@@ -25,6 +32,7 @@
 #include <dirent.h>
 #include <getopt.h>
 #include <poll.h>
+#include <sys/wait.h>
 #include <sys/resource.h>
 
 #include <wayland-client.h>
@@ -387,6 +395,88 @@ static int run_memcpy(bool full, int n_pairs, double seconds, const char *label)
 	return 0;
 }
 
+/*
+ * --paint-copy: a painter process (the client) paints full frames into
+ * memory files while this process, which maps them on its own and
+ * read-only as a proxy does, copies each painted frame out; a pipe each
+ * way passes the turns, over a ring of n buffers.
+ */
+static int run_paint_copy(int n, double seconds, const char *label)
+{
+	size_t size = (size_t)STRIDE * HEIGHT;
+	uint32_t *paint[MAX_BUFFERS];
+	uint8_t *srcs[MAX_BUFFERS], *dsts[MAX_BUFFERS];
+	int painted[2], free_slots[2], status;
+	unsigned long copied = 0;
+	double t0, cpu0, secs, cpu_ms;
+	unsigned checksum = 0;
+	pid_t painter;
+	char token;
+
+	for (int i = 0; i < n; i++) {
+		int fd = memfd_create("framebench-paint", MFD_CLOEXEC);
+
+		if (fd < 0 || ftruncate(fd, (off_t)size) < 0)
+			return 1;
+		paint[i] = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		srcs[i] = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+		close(fd);
+		dsts[i] = malloc(size);
+		if (paint[i] == MAP_FAILED || srcs[i] == MAP_FAILED || !dsts[i])
+			return 1;
+		memset(paint[i], 0x5a, size);
+		memset(dsts[i], 0xa5, size);
+	}
+	if (pipe(painted) < 0 || pipe(free_slots) < 0)
+		return 1;
+	painter = fork();
+	if (painter < 0)
+		return 1;
+	if (painter == 0) {
+		unsigned long k = 0;
+
+		close(painted[0]);
+		close(free_slots[1]);
+
+		while (read(free_slots[0], &token, 1) == 1 && token == 'f') {
+			paint_full(paint[k % (unsigned long)n], k);
+			k++;
+			if (write(painted[1], "p", 1) != 1)
+				break;
+		}
+		_exit(0);
+	}
+	close(painted[1]);
+	close(free_slots[0]);
+	t0 = now_seconds();
+	cpu0 = self_cpu_seconds();
+	for (int i = 0; i < n; i++)
+		if (write(free_slots[1], "f", 1) != 1)
+			return 1;
+	while (read(painted[0], &token, 1) == 1) {
+		memcpy(dsts[copied % (unsigned long)n], srcs[copied % (unsigned long)n], size);
+		copied++;
+		if (copied % 8 == 0 && now_seconds() - t0 >= seconds)
+			break;
+		if (write(free_slots[1], "f", 1) != 1)
+			return 1;
+	}
+	secs = now_seconds() - t0;
+	cpu_ms = (self_cpu_seconds() - cpu0) * 1000.0;
+	close(free_slots[1]);	/* the painter ends at end of file */
+	waitpid(painter, &status, 0);
+	for (int i = 0; i < n; i++) {
+		checksum += dsts[i][size / 2] + dsts[i][12345];
+		munmap(paint[i], size);
+		munmap(srcs[i], size);
+		free(dsts[i]);
+	}
+	printf("framebench: label=%s frames=%lu seconds=%.3f fps=%.1f cpu_ms_per_frame=%.4f "
+	       "self_cpu_ms=%.0f others_cpu_ms=0 checksum=%u\n",
+	       label, copied, secs, copied / secs, cpu_ms / (double)copied, cpu_ms, checksum);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -399,13 +489,14 @@ int main(int argc, char **argv)
 		{ "label", required_argument, NULL, 'l' },
 		{ "memcpy", required_argument, NULL, 'm' },
 		{ "count-parent", no_argument, NULL, 'P' },
+		{ "paint-copy", no_argument, NULL, 'C' },
 		{ 0 },
 	};
 	struct bench b = { .damage_full = true, .n_buffers = 3 };
 	const char *label = "frames", *memcpy_mode = NULL;
 	double seconds = 3;
 	int warmup = 30, c;
-	bool buffers_given = false;
+	bool buffers_given = false, paint_copy = false;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -446,6 +537,9 @@ int main(int argc, char **argv)
 		case 'm':
 			memcpy_mode = optarg;
 			break;
+		case 'C':
+			paint_copy = true;
+			break;
 		case 'P':
 			/* for a proxy that runs us as its child (waypipe server) */
 			if (b.n_roots < MAX_ROOTS)
@@ -458,6 +552,8 @@ int main(int argc, char **argv)
 	}
 	if (seconds <= 0 || warmup < 0)
 		return 1;
+	if (paint_copy)
+		return run_paint_copy(b.n_buffers, seconds, label);
 	if (memcpy_mode)
 		return run_memcpy(strcmp(memcpy_mode, "square") != 0,
 				  buffers_given ? b.n_buffers : 1, seconds, label);

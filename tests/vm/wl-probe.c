@@ -15,6 +15,11 @@
  *                           through libwayland-client on $WAYLAND_DISPLAY
  *                           (through wlnest in a guest, or natively on the
  *                           host); prints "wl-probe: rtt mode=M n=N us=U"
+ *   wl-probe relay NAME     listens on $XDG_RUNTIME_DIR/NAME and relays
+ *                           each client's bytes to a context of its own
+ *                           and back, parsing nothing and passing no fds:
+ *                           the least any proxy process in the guest
+ *                           adds to a round trip (rtt --wayland on NAME)
  *   wl-probe net            lists the network interfaces besides lo and
  *                           PCI network controllers; exit 0 when none
  */
@@ -26,7 +31,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -196,6 +204,75 @@ err_proto:
 	return 1;
 }
 
+/* Copies what one read of from gives to to; false at end or error. */
+static bool relay_once(int from, int to)
+{
+	uint8_t buf[4096];
+	ssize_t n = read(from, buf, sizeof(buf)), off = 0;
+
+	if (n <= 0)
+		return false;
+	while (off < n) {
+		ssize_t w = write(to, buf + off, (size_t)(n - off));
+
+		if (w <= 0)
+			return false;
+		off += w;
+	}
+	return true;
+}
+
+static int cmd_relay(const char *name)
+{
+	const char *dir = getenv("XDG_RUNTIME_DIR");
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int lfd;
+
+	if (!dir || snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/%s", dir, name) >=
+			    (int)sizeof(addr.sun_path)) {
+		fprintf(stderr, "wl-probe: relay: no XDG_RUNTIME_DIR or the path is too long\n");
+		return 1;
+	}
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    listen(lfd, 4) < 0) {
+		fprintf(stderr, "wl-probe: relay: %s: %s\n", addr.sun_path, strerror(errno));
+		return 1;
+	}
+	for (;;) {
+		int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC), ctx;
+		struct pollfd p[2];
+
+		if (c < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "wl-probe: relay: accept: %s\n", strerror(errno));
+			return 1;
+		}
+		ctx = open_ctx(NULL);
+		if (ctx < 0) {
+			fprintf(stderr, "wl-probe: relay: no context: %s\n", strerror(errno));
+			close(c);
+			continue;
+		}
+		p[0] = (struct pollfd){ .fd = c, .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = ctx, .events = POLLIN };
+		for (;;) {
+			if (poll(p, 2, -1) < 0) {
+				if (errno == EINTR)
+					continue;
+				break;
+			}
+			if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && !relay_once(c, ctx))
+				break;
+			if ((p[1].revents & (POLLIN | POLLHUP | POLLERR)) && !relay_once(ctx, c))
+				break;
+		}
+		close(ctx);
+		close(c);
+	}
+}
+
 /* Interfaces besides lo, and PCI devices of class 0x02 (network). */
 static int cmd_net(void)
 {
@@ -243,6 +320,8 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "ctx") && argc <= 3)
 		return cmd_ctx(argc == 3 ? argv[2] : NULL);
+	if (argc == 3 && !strcmp(argv[1], "relay"))
+		return cmd_relay(argv[2]);
 	if (argc >= 2 && !strcmp(argv[1], "net") && argc == 2)
 		return cmd_net();
 	if (argc >= 2 && !strcmp(argv[1], "rtt")) {
@@ -268,6 +347,6 @@ int main(int argc, char **argv)
 		return cmd_rtt(count, wayland);
 	}
 usage:
-	fprintf(stderr, "usage: wl-probe ctx [NAME] | rtt [--count N] [--wayland] | net\n");
+	fprintf(stderr, "usage: wl-probe ctx [NAME] | rtt [--count N] [--wayland] | relay NAME | net\n");
 	return 2;
 }
