@@ -321,7 +321,8 @@ awk '
 			printf "  copy mode full-frame copy (wlnest and host CPU/frame above passthrough: %.3f ms) <= 1.05x a memcpy of the same bytes\n", extra
 			printf "    between 3 buffer pairs, as many as the path has (%.3f ms): %.2fx  %s\n", cpu["memcpy-3 full"], r3, (r3 > 0 && r3 <= 1.05 ? "met" : "NOT met")
 			printf "    (between one pair, which a CPU cache holds (%.3f ms): %.2fx)\n", cpu["memcpy full"], r
-			printf "    (the whole chain, client included, spends %.3f ms/frame above passthrough: the client paints slower beside the copy)\n", cpu[k] - cpu["wlnest-passthrough full"]
+			printf "    (the whole chain, client included, spends %.3f ms/frame above passthrough; wlnest also drops the lines it\n", cpu[k] - cpu["wlnest-passthrough full"]
+			print "     copied from its caches, which costs it more than the memcpy but spares the client more where cores share no cache)"
 		} else print "  copy mode vs memcpy: not measured"
 		for (c = 1; c <= 2; c++) {
 			d = cases[c]

@@ -389,6 +389,29 @@ clear_region_exact(void **state)
 	free(buf);
 }
 
+/*
+ * Copies of a megabyte and more also drop the source lines from the CPU's
+ * caches: the bytes come out the same, whole rows at once or row by row.
+ */
+static void
+large_copies_exact(void **state)
+{
+	const struct nest_format *argb = nest_format_lookup(0);
+	const struct nest_format *xrgb = nest_format_lookup(1);
+	static const int whole[][4] = { { 0, 0, 640, 480 } };
+	static const int part[][4] = { { 3, 1, 600, 470 }, { 0, 475, 9, 5 } };
+	size_t row = 640 * 4;
+
+	assert_non_null(argb);
+	assert_non_null(xrgb);
+	/* 1.2 MB in one block of rows; 1.1 MB of rows narrower than the
+	 * stride; the same with unused bits set and unequal strides */
+	check_copy(argb, 640, 480, row, row, whole, 1, false);
+	check_copy(argb, 640, 480, row + 128, row + 128, part, 2, false);
+	check_copy(xrgb, 640, 480, row, row, whole, 1, true);
+	check_copy(xrgb, 640, 480, row + 64, row, part, 2, true);
+}
+
 int
 main(void)
 {
@@ -398,6 +421,7 @@ main(void)
 		cmocka_unit_test(invalid_geometry),
 		cmocka_unit_test(viewport_crop_and_scale),
 		cmocka_unit_test(copy_odd_sizes_strides_formats),
+		cmocka_unit_test(large_copies_exact),
 		cmocka_unit_test(full_frame_is_one_block_of_bytes),
 		cmocka_unit_test(format_table),
 		cmocka_unit_test(clear_region_exact),
