@@ -179,8 +179,7 @@ static uint32_t pack_pixel(const struct format_info *f, uint32_t argb)
 
 	if (f->aw)
 		return px | chan(a, f->aw) << f->as;
-	/* Unused "X" bits are set, as most clients leave them: weston's
-	 * screenshots read them as alpha. */
+	/* Unused "X" bits are set, as most clients leave them. */
 	if (f->pack == PACK_32)
 		px |= ~(((1u << f->rw) - 1) << f->rs | ((1u << f->gw) - 1) << f->gs |
 			((1u << f->bw) - 1) << f->bs);
