@@ -51,7 +51,11 @@ mkdir -m 700 "$G"
 # A free X11 display: no lock, no socket.
 x=57
 while [ -e "/tmp/.X$x-lock" ] || [ -e "/tmp/.X11-unix/X$x" ]; do x=$((x + 1)); done
-mkdir -p /tmp/.X11-unix 2>/dev/null
+# as the system makes it (sticky, everyone's): X servers of other users,
+# cage's in later tests, bind their sockets there too
+if mkdir /tmp/.X11-unix 2>/dev/null; then
+	chmod 1777 /tmp/.X11-unix
+fi
 if ! wait_until 10 test -S "$HOST_RT/null-0"; then
 	fail_logs "nullhost starts" "$LOGDIR/nullhost.log"
 	tap_done
