@@ -106,7 +106,7 @@ out=$LOGDIR/frames-bench.txt
 if WLNEST=$WLNEST BENCH_SECONDS=0.2 BENCH_REPEAT=1 sh "$VIRTWL_TOP/tests/bench/frames.sh" \
 	>"$out" 2>"$LOGDIR/frames-bench.err"; then
 	missing=""
-	for row in "memcpy full" "native full" "byterelay full" "wlnest-passthrough full" \
+	for row in "memcpy full" "paint-copy full" "native full" "byterelay full" "wlnest-passthrough full" \
 		"wlnest-copy full" "memcpy square" "native square" "byterelay square" \
 		"wlnest-passthrough square" "wlnest-copy square" "native square-paced" \
 		"byterelay square-paced" "wlnest-passthrough square-paced" \
