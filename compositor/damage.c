@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <math.h>
 #include <string.h>
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#endif
-
+#include "cachelines.h"
 #include "damage.h"
 
 /* wl_output_transform values, without pulling in a protocol header. */
@@ -160,45 +157,9 @@ copy_setting(uint8_t *dst, const uint8_t *src, size_t bytes, uint32_t bits)
 	}
 }
 
-/*
- * A large copy drops the guest's lines it read from this CPU's caches.
- * Left there, they make the guest's next paint of that buffer, on
- * another core, pay for taking each line back: on a host whose cores do
- * not share one last-level cache, a full-frame client painted at half
- * its speed beside the copy.  Small copies are not worth the flushes.
- */
+/* Copies this large also drop the lines they read from the CPU's caches
+ * (cachelines.h); smaller ones are not worth the flushes. */
 #define DROP_LINES_MIN (1u << 20)
-
-#if defined(__x86_64__) || defined(__i386__)
-__attribute__((target("clflushopt"))) static void
-drop_lines_clflushopt(const uint8_t *p, size_t bytes)
-{
-	uintptr_t a = (uintptr_t)p & ~(uintptr_t)63;
-
-	for (; a < (uintptr_t)p + bytes; a += 64)
-		_mm_clflushopt((void *)a);
-}
-
-static void
-drop_lines(const uint8_t *p, size_t bytes)
-{
-	static int supported = -1;
-
-	if (supported < 0) {
-		__builtin_cpu_init();
-		supported = __builtin_cpu_supports("clflushopt") != 0;
-	}
-	if (supported)
-		drop_lines_clflushopt(p, bytes);
-}
-#else
-static void
-drop_lines(const uint8_t *p, size_t bytes)
-{
-	(void)p;
-	(void)bytes;
-}
-#endif
 
 static void
 copy_bytes(uint8_t *dst, const uint8_t *src, size_t bytes, uint32_t bits)
@@ -238,26 +199,24 @@ nest_copy_region(uint8_t *dst, size_t dst_stride, const uint8_t *src,
 	for (int i = 0; i < n; i++) {
 		size_t offset, row = row_span(format, &rects[i], &offset);
 		size_t y = (size_t)rects[i].y1, y2 = (size_t)rects[i].y2;
+		size_t bytes = (y2 - y) * row;
+		bool drop = bytes >= DROP_LINES_MIN;
 
+		copied += bytes;
 		if (offset == 0 && row == dst_stride && dst_stride == src_stride) {
 			/* Whole rows of equal stride: one copy. */
-			size_t bytes = (y2 - y) * row;
-
 			copy_bytes(dst + y * dst_stride, src + y * src_stride,
 				   bytes, bits);
-			if (bytes >= DROP_LINES_MIN)
-				drop_lines(src + y * src_stride, bytes);
-			copied += bytes;
+			if (drop)
+				nest_drop_lines(src + y * src_stride, bytes);
 			continue;
 		}
-		for (; y < y2; y++)
+		for (; y < y2; y++) {
 			copy_bytes(dst + y * dst_stride + offset,
 				   src + y * src_stride + offset, row, bits);
-		if ((y2 - (size_t)rects[i].y1) * row >= DROP_LINES_MIN) {
-			for (y = (size_t)rects[i].y1; y < y2; y++)
-				drop_lines(src + y * src_stride + offset, row);
+			if (drop)
+				nest_drop_lines(src + y * src_stride + offset, row);
 		}
-		copied += (y2 - (size_t)rects[i].y1) * row;
 	}
 	return copied;
 }

@@ -85,6 +85,7 @@ TESTS_integration += $(foreach t,$(INTEGRATION_SCRIPTS),$(t) san:$(t)) $(INTEGRA
 $(eval $(call test_tool,nullhost,tests/bench/nullhost.c $(call proto_c,xdg-shell) \
 	$(call proto_c,gtk-shell),wayland-server))
 $(eval $(call test_tool,framebench,tests/bench/framebench.c $(call proto_c,xdg-shell),wayland-client))
+$(BUILD)/tests/framebench: compositor/cachelines.h
 $(eval $(call test_tool,byterelay,tests/bench/byterelay.c,))
 BENCHES += tests/bench/frames.sh tests/bench/x11.sh
 

@@ -34,14 +34,12 @@
 #include <getopt.h>
 #include <poll.h>
 #include <sys/wait.h>
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#endif
 #include <sys/resource.h>
 
 #include <wayland-client.h>
 #include "xdg-shell-client-protocol.h"
 #include "common.h"
+#include "../../compositor/cachelines.h"
 
 #define WIDTH 1920
 #define HEIGHT 1080
@@ -399,27 +397,6 @@ static int run_memcpy(bool full, int n_pairs, double seconds, const char *label)
 	return 0;
 }
 
-#if defined(__x86_64__) || defined(__i386__)
-__attribute__((target("clflushopt"))) static void drop_lines_clflushopt(const uint8_t *p, size_t bytes)
-{
-	for (size_t i = 0; i < bytes; i += 64)
-		_mm_clflushopt((void *)(p + i));
-}
-#endif
-
-/* The lines read from p leave this CPU's caches where the CPU can say so. */
-static void drop_lines(const uint8_t *p, size_t bytes)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("clflushopt"))
-		drop_lines_clflushopt(p, bytes);
-#else
-	(void)p;
-	(void)bytes;
-#endif
-}
-
 /*
  * --paint-copy: a painter process (the client) paints full frames into
  * memory files while this process, which maps them on its own and
@@ -480,7 +457,7 @@ static int run_paint_copy(int n, double seconds, const char *label)
 			return 1;
 	while (read(painted[0], &token, 1) == 1) {
 		memcpy(dsts[copied % (unsigned long)n], srcs[copied % (unsigned long)n], size);
-		drop_lines(srcs[copied % (unsigned long)n], size);
+		nest_drop_lines(srcs[copied % (unsigned long)n], size);
 		copied++;
 		if (copied % 8 == 0 && now_seconds() - t0 >= seconds)
 			break;
