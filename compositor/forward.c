@@ -134,6 +134,8 @@ guest_request_dispatch(const void *implementation, void *target,
 {
 	struct nest_object *object = wl_resource_get_user_data(target);
 
+	if (object->client->deferred)
+		nest_surface_before_request(object, opcode, args);
 	if (object->hooks && object->hooks->request &&
 	    object->hooks->request(object, opcode, message, args))
 		return 0;

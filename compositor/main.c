@@ -575,9 +575,11 @@ out:
 	if (opts.stats)
 		fprintf(stderr,
 			"wlnest-stats: commits=%llu copied_bytes=%llu "
-			"host_buffers=%llu\n",
+			"host_buffers=%llu frames=%llu dropped=%llu\n",
 			(unsigned long long)nest.stats.commits,
 			(unsigned long long)nest.stats.copied_bytes,
-			(unsigned long long)nest.stats.host_buffers);
+			(unsigned long long)nest.stats.host_buffers,
+			(unsigned long long)nest.stats.frames,
+			(unsigned long long)nest.stats.dropped);
 	return status;
 }

@@ -75,6 +75,8 @@ struct nest_global {
 };
 
 struct nest_stats {
+	uint64_t frames;		/* guest commits of a buffer to copy */
+	uint64_t dropped;		/* of them, replaced before the host got them */
 	uint64_t commits;		/* surface commits carrying a copied buffer */
 	uint64_t copied_bytes;		/* bytes the copy path wrote */
 	uint64_t host_buffers;		/* host buffers allocated */
@@ -125,6 +127,8 @@ struct nest_client {
 	/* Xwayland's host pointer is on a host surface of no guest's */
 	bool pointer_elsewhere;
 	struct wl_event_source *disconnect_idle;
+	/* the surface holding back a frame (surface.c), or NULL */
+	struct nest_object *deferred;
 
 	struct {
 		struct wl_display *display;
@@ -220,6 +224,12 @@ extern const struct object_hooks nest_toplevel_hooks;
 
 /* hooks of the special objects */
 extern const struct object_hooks nest_surface_hooks;
+/* Before any request of the client: a frame held back goes to the host
+ * first, unless the request only adds to it. */
+void nest_surface_before_request(struct nest_object *object, uint32_t opcode,
+				 union wl_argument *args);
+/* Sends the host the frame the client's surface holds back, if any. */
+void nest_surface_send_deferred(struct nest_client *nc);
 extern const struct object_hooks nest_viewporter_hooks;
 extern const struct object_hooks nest_viewport_hooks;
 extern const struct object_hooks nest_pointer_hooks;

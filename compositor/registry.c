@@ -136,6 +136,8 @@ display_dispatch(const void *implementation, void *target, uint32_t opcode,
 {
 	struct nest_client *nc = wl_resource_get_user_data(target);
 
+	/* a round trip covers the frame held back too */
+	nest_surface_send_deferred(nc);
 	switch (opcode) {
 	case WL_DISPLAY_SYNC:
 		display_sync(nc, args[0].n);

@@ -2,12 +2,30 @@
 /*
  * Surfaces in the shm copy mode.  A guest shm buffer never reaches the
  * host: on commit, the damaged pixels are copied into one of a small ring
- * of host buffers wlnest allocated for the surface, that buffer is
- * attached in its place, and the guest buffer is released at once.
+ * of host buffers wlnest allocated for the surface, and that buffer is
+ * attached in its place.
  *
  * Each host buffer remembers which pixels it lacks ("stale": damage
  * committed since it was last written), so a commit copies the new damage
  * plus what the chosen buffer missed, and nothing else.
+ *
+ * A client that commits as soon as it has a buffer, without waiting for
+ * frame callbacks, gets ahead of a host that takes each frame at once:
+ * its next frame comes while the host still holds the copy of the last,
+ * and a copy into any other host buffer would also have to catch up on
+ * the frames that buffer missed.  Such a frame is held back ("deferred")
+ * until the host gives back the buffer it just took; a newer frame that
+ * comes meanwhile replaces it (the replaced guest buffer is released at
+ * once, never shown, as a compositor drops a frame replaced before its
+ * repaint) and their damage adds up.  With such a host at most one host
+ * commit is in flight per surface, and a guest buffer is released as soon
+ * as its frame is copied, as that host would release it.  Only attach, damage and commit of
+ * that surface may pass a held frame: any other request of the client
+ * sends it first, so the host sees requests in the client's order.  A
+ * host that keeps its buffer longer than DEFER_MS gets the frame then;
+ * one that does so DEFER_MISSES times in a row holds buffers until the
+ * next frame (it reads them at repaint), and gets every frame at once
+ * after that.
  *
  * Everything else about a surface is forwarded as is; viewport, scale and
  * transform are only recorded to turn surface damage into buffer pixels.
@@ -42,6 +60,10 @@
 
 #define RING_MAX 4			/* host buffers per surface */
 #define HOST_BUFFER_MAX (1u << 30)	/* bytes in one host buffer */
+/* The longest wait for a host buffer back: above a scheduler's latency on
+ * a loaded machine, for a host that gives buffers back at once. */
+#define DEFER_MS 20
+#define DEFER_MISSES 3	/* waits in a row past DEFER_MS: the host holds */
 
 struct viewport_state {
 	bool has_source;
@@ -105,6 +127,24 @@ struct surface {
 	int ring_count;
 	uint64_t serial;
 	bool warned_busy;
+
+	/* a frame held back until the host gives back its latest buffer */
+	struct {
+		bool held;
+		struct wl_resource *buffer;	/* NULL once destroyed */
+		struct wl_listener buffer_destroy;
+		pixman_region32_t damage;	/* buffer pixels */
+		double since;			/* nest_now() when held */
+		/* checks the held frame's age; left armed (no system call
+		 * per frame), it may find another frame or none */
+		struct wl_event_source *timer;
+		bool timer_armed;
+	} deferred;
+	/* the host kept a buffer past DEFER_MS, DEFER_MISSES times in a
+	 * row: frames are not held back, guest buffers are held until the
+	 * host releases their copies */
+	bool host_holds;
+	int defer_misses;
 
 	/* the X bounding shape, when the window manager gave one */
 	struct {
@@ -242,13 +282,22 @@ guest_buffer_destroyed(struct wl_listener *listener, void *data)
 	forget_guest(hb);
 }
 
+static void deferred_send(struct surface *s);
+
 static void
 host_buffer_release(void *data, struct wl_buffer *wl_buffer)
 {
 	struct host_buffer *hb = data;
+	struct surface *s = hb->surface;
 
 	hb->busy = false;
 	release_guest(hb);
+	if (s->deferred.held) {
+		/* the host gave back the frame it showed, unasked */
+		if (hb->last_used == s->serial)
+			s->defer_misses = 0;
+		deferred_send(s);
+	}
 }
 
 static const struct wl_buffer_listener host_buffer_listener = {
@@ -463,11 +512,12 @@ geometry_for(struct surface *s, struct nest_shm_buffer *buffer,
 }
 
 /*
- * The guest's buffer is released when the host releases the copy: a
- * client is paced by the host as it would be without wlnest, and a
- * client committing as fast as buffers come back cannot flood the host
- * connection.  Pacing also keeps few host buffers in use, so each copy has
- * little damage to catch up on.
+ * With a host that keeps its buffers (and for Xwayland, whose reshapes
+ * copy the frame shown again from it) the guest's buffer is released when
+ * the host releases the copy: a client is paced by the host as it would be
+ * without wlnest, and a client committing as fast as buffers come back
+ * cannot flood the host connection.  Pacing also keeps few host buffers
+ * in use, so each copy has little damage to catch up on.
  */
 static void
 hold_guest(struct host_buffer *hb, struct wl_resource *buffer)
@@ -547,10 +597,15 @@ copy_to_host(struct surface *s, struct nest_shm_buffer *buffer,
 	hb->busy = true;
 	hb->last_used = ++s->serial;
 	nest->stats.commits++;
-	if (guest)
+	if (guest && (s->host_holds || s->xwayland)) {
 		hold_guest(hb, guest);
-	else
+	} else {
+		/* the frame is in hb: the guest may draw into its buffer
+		 * again (see above) */
 		release_guest(hb);
+		if (guest && !s->object->client->display_gone)
+			wl_buffer_send_release(guest);
+	}
 	set_forwarded_shown(s, NULL);
 	wl_surface_attach((struct wl_surface *)s->object->host.proxy,
 			  hb->buffer, dx, dy);
@@ -558,16 +613,183 @@ copy_to_host(struct surface *s, struct nest_shm_buffer *buffer,
 	return true;
 }
 
+static void
+deferred_buffer_destroyed(struct wl_listener *listener, void *data)
+{
+	struct surface *s =
+		wl_container_of(listener, s, deferred.buffer_destroy);
+
+	wl_list_remove(&s->deferred.buffer_destroy.link);
+	wl_list_init(&s->deferred.buffer_destroy.link);
+	s->deferred.buffer = NULL;
+}
+
+static void
+set_deferred_buffer(struct surface *s, struct wl_resource *buffer)
+{
+	wl_list_remove(&s->deferred.buffer_destroy.link);
+	wl_list_init(&s->deferred.buffer_destroy.link);
+	s->deferred.buffer = buffer;
+	if (buffer)
+		wl_resource_add_destroy_listener(buffer,
+						 &s->deferred.buffer_destroy);
+}
+
+/* Forgets the held frame, its buffer unreleased. */
+static void
+deferred_clear(struct surface *s)
+{
+	struct nest_client *nc = s->object->client;
+
+	s->deferred.held = false;
+	set_deferred_buffer(s, NULL);
+	pixman_region32_clear(&s->deferred.damage);
+	if (nc->deferred == s->object)
+		nc->deferred = NULL;
+}
+
+/* Sends the host the frame held back, copied into a free host buffer. */
+static void
+deferred_send(struct surface *s)
+{
+	struct wl_resource *guest = s->deferred.buffer;
+	struct nest_shm_buffer *shm = readable_buffer(s, guest);
+	pixman_region32_t damage;
+	bool ok = true;
+
+	pixman_region32_init(&damage);
+	pixman_region32_copy(&damage, &s->deferred.damage);
+	deferred_clear(s);
+	if (shm && s->object->host.proxy) {
+		ok = copy_to_host(s, shm, &damage, guest, 0, 0);
+		if (ok)
+			wl_surface_commit(
+				(struct wl_surface *)s->object->host.proxy);
+	}
+	pixman_region32_fini(&damage);
+	if (!ok)
+		nest_client_doom(s->object->client);
+}
+
+static void
+deferred_arm(struct surface *s, double ms)
+{
+	s->deferred.timer_armed =
+		wl_event_source_timer_update(s->deferred.timer,
+					     (int)ms + 1) == 0;
+}
+
+static int
+deferred_timeout(void *data)
+{
+	struct surface *s = data;
+	double waited;
+
+	s->deferred.timer_armed = false;
+	if (!s->deferred.held)
+		return 0;
+	waited = (nest_now() - s->deferred.since) * 1000.0;
+	if (waited < DEFER_MS) {
+		deferred_arm(s, DEFER_MS - waited);
+		return 0;
+	}
+	if (++s->defer_misses >= DEFER_MISSES) {
+		nest_debug("surface %u: the host keeps its buffers; frames go to it at once",
+			   wl_resource_get_id(s->object->resource));
+		s->host_holds = true;
+	}
+	deferred_send(s);
+	return 0;
+}
+
 /*
- * Copies the committed shm buffer into a host buffer and attaches that.
- * Returns false if the guest must be disconnected.
+ * Whether a frame of buffer with damage (buffer pixels) waits for the
+ * host buffer the host holds: it showed the frame before, so only the new
+ * damage is copied, where any free one would have to catch up on more.
  */
 static bool
-commit_shm_buffer(struct surface *s, struct nest_shm_buffer *buffer)
+should_defer(struct surface *s, struct nest_shm_buffer *buffer,
+	     pixman_region32_t *damage)
+{
+	struct host_buffer *latest = NULL, *free_one;
+	pixman_region32_t extra;
+	bool behind;
+
+	if (s->host_holds || s->xwayland || shape_applies(s, buffer) ||
+	    s->pending.dx || s->pending.dy || s->ring_count == 0 ||
+	    s->layout.width != buffer->width ||
+	    s->layout.height != buffer->height ||
+	    s->layout.stride != buffer->stride ||
+	    s->layout.format != buffer->format)
+		return false;
+	for (int i = 0; i < s->ring_count; i++) {
+		if (s->ring[i].last_used == s->serial)
+			latest = &s->ring[i];
+	}
+	if (!latest || !latest->busy)
+		return false;
+	free_one = ring_pick_free(s);
+	if (!free_one)
+		return true;	/* else a new buffer, copied whole */
+	pixman_region32_init(&extra);
+	pixman_region32_subtract(&extra, &free_one->stale, damage);
+	behind = pixman_region32_not_empty(&extra);
+	pixman_region32_fini(&extra);
+	return behind;
+}
+
+/*
+ * Holds back the frame of buffer (see above); a frame held already is
+ * replaced.  Returns false if it could not (no timer).
+ */
+static bool
+defer_frame(struct surface *s, struct wl_resource *guest,
+	    pixman_region32_t *damage)
+{
+	struct nest_client *nc = s->object->client;
+
+	if (!s->deferred.timer) {
+		s->deferred.timer = wl_event_loop_add_timer(
+			nc->nest->loop, deferred_timeout, s);
+		if (!s->deferred.timer)
+			return false;
+	}
+	/* a host buffer holding the same guest buffer leaves its release
+	 * to the frame held now */
+	for (int i = 0; i < s->ring_count; i++) {
+		if (s->ring[i].guest == guest)
+			forget_guest(&s->ring[i]);
+	}
+	if (s->deferred.held) {
+		if (s->deferred.buffer && s->deferred.buffer != guest &&
+		    !nc->display_gone)
+			wl_buffer_send_release(s->deferred.buffer);
+		nc->nest->stats.dropped++;
+	} else {
+		s->deferred.held = true;
+		s->deferred.since = nest_now();
+		nc->deferred = s->object;
+		if (!s->deferred.timer_armed)
+			deferred_arm(s, DEFER_MS);
+	}
+	set_deferred_buffer(s, guest);
+	pixman_region32_union(&s->deferred.damage, &s->deferred.damage,
+			      damage);
+	return true;
+}
+
+/*
+ * Copies the committed shm buffer into a host buffer and attaches that,
+ * or holds the frame back (*deferred).  Returns false if the guest must
+ * be disconnected.
+ */
+static bool
+commit_shm_buffer(struct surface *s, struct nest_shm_buffer *buffer,
+		  bool *deferred)
 {
 	struct surface_geometry geometry;
 	pixman_region32_t damage;
-	bool ok;
+	bool ok = true;
 
 	pixman_region32_init(&damage);
 	pixman_region32_copy(&damage, &s->pending.buffer_damage);
@@ -576,10 +798,55 @@ commit_shm_buffer(struct surface *s, struct nest_shm_buffer *buffer)
 	pixman_region32_intersect_rect(&damage, &damage, 0, 0,
 				       (unsigned)buffer->width,
 				       (unsigned)buffer->height);
-	ok = copy_to_host(s, buffer, &damage, buffer->resource, s->pending.dx,
-			  s->pending.dy);
+	s->object->client->nest->stats.frames++;
+	/* an offset moves the frame shown: not one to merge */
+	if (s->deferred.held && (s->pending.dx || s->pending.dy))
+		deferred_send(s);
+	*deferred = (s->deferred.held || should_defer(s, buffer, &damage)) &&
+		    defer_frame(s, buffer->resource, &damage);
+	if (!*deferred)
+		ok = copy_to_host(s, buffer, &damage, buffer->resource,
+				  s->pending.dx, s->pending.dy);
 	pixman_region32_fini(&damage);
 	return ok;
+}
+
+void
+nest_surface_send_deferred(struct nest_client *nc)
+{
+	struct surface *s = nc->deferred ? nc->deferred->data : NULL;
+
+	if (s)
+		deferred_send(s);
+}
+
+void
+nest_surface_before_request(struct nest_object *object, uint32_t opcode,
+			    union wl_argument *args)
+{
+	struct nest_client *nc = object->client;
+	struct nest_object *held = nc->deferred;
+	struct surface *s = held ? held->data : NULL;
+
+	if (!s)
+		return;
+	if (object == held) {
+		switch (opcode) {
+		case WL_SURFACE_ATTACH:
+			if (readable_buffer(s, (struct wl_resource *)args[0].o))
+				return;
+			break;
+		case WL_SURFACE_DAMAGE:
+		case WL_SURFACE_DAMAGE_BUFFER:
+			return;
+		case WL_SURFACE_COMMIT:
+			/* a commit without a new frame comes after the held one */
+			if (s->pending.attached)
+				return;
+			break;
+		}
+	}
+	deferred_send(s);
 }
 
 static void
@@ -607,17 +874,19 @@ release_unused(struct surface *s, struct wl_resource *buffer)
 
 /*
  * Carries out the attach wlnest kept back (a copy, or a held buffer), then
- * makes the pending state current.  The caller forwards the commit.
- * Returns false if the guest must be disconnected.
+ * makes the pending state current.  The caller forwards the commit, unless
+ * the frame was held back (*deferred).  Returns false if the guest must be
+ * disconnected.
  */
 static bool
-commit_pending(struct surface *s)
+commit_pending(struct surface *s, bool *deferred)
 {
 	struct wl_surface *host = (struct wl_surface *)s->object->host.proxy;
 	struct wl_resource *buffer = s->pending.buffer;
 	struct nest_shm_buffer *shm;
 	struct nest_object *forwarded;
 
+	*deferred = false;
 	if (s->pending.attached) {
 		shm = readable_buffer(s, buffer);
 		if (!buffer) {
@@ -625,7 +894,7 @@ commit_pending(struct surface *s)
 			wl_surface_attach(host, NULL, 0, 0);
 			set_forwarded_shown(s, NULL);
 		} else if (copies(s, shm)) {
-			if (!commit_shm_buffer(s, shm))
+			if (!commit_shm_buffer(s, shm, deferred))
 				return false;
 		} else {
 			forwarded = nest_object_from_resource(buffer);
@@ -665,6 +934,7 @@ nest_surface_ungate(struct nest_object *object)
 {
 	struct surface *s = object->data;
 	struct wl_surface *host = (struct wl_surface *)object->host.proxy;
+	bool deferred;
 
 	if (!s || !s->gated || !host)
 		return;
@@ -680,11 +950,12 @@ nest_surface_ungate(struct nest_object *object)
 	else
 		wl_surface_damage(host, 0, 0, INT32_MAX, INT32_MAX);
 	size_commit(s);
-	if (!commit_pending(s)) {
+	if (!commit_pending(s, &deferred)) {
 		nest_client_doom(object->client);
 		return;
 	}
-	wl_surface_commit(host);
+	if (!deferred)
+		wl_surface_commit(host);
 }
 
 bool
@@ -881,6 +1152,7 @@ surface_request(struct nest_object *object, uint32_t opcode,
 {
 	struct surface *s = object->data;
 	struct wl_resource *buffer;
+	bool deferred;
 
 	if (!s || !object->host.proxy)
 		return false;
@@ -957,11 +1229,11 @@ surface_request(struct nest_object *object, uint32_t opcode,
 		/* asked for while gated, committed after ungating */
 		gated_frames_done(s);
 		size_commit(s);
-		if (!commit_pending(s)) {
+		if (!commit_pending(s, &deferred)) {
 			nest_client_doom(object->client);
 			return true;
 		}
-		return false;
+		return deferred;
 	}
 	return false;
 }
@@ -989,6 +1261,9 @@ surface_create(struct nest_object *object)
 	s->pending.buffer_destroy.notify = pending_buffer_destroyed;
 	wl_list_init(&s->forwarded_shown_destroy.link);
 	s->forwarded_shown_destroy.notify = forwarded_shown_destroyed;
+	wl_list_init(&s->deferred.buffer_destroy.link);
+	s->deferred.buffer_destroy.notify = deferred_buffer_destroyed;
+	pixman_region32_init(&s->deferred.damage);
 	pixman_region32_init(&s->pending.surface_damage);
 	pixman_region32_init(&s->pending.buffer_damage);
 	pixman_region32_init(&s->shape.region);
@@ -1016,6 +1291,11 @@ surface_destroy(struct nest_object *object)
 		wl_list_remove(link);
 		wl_list_init(link);
 	}
+	/* a frame still held goes with the surface (or with its client) */
+	deferred_clear(s);
+	if (s->deferred.timer)
+		wl_event_source_remove(s->deferred.timer);
+	pixman_region32_fini(&s->deferred.damage);
 	wl_list_remove(&s->pending.buffer_destroy.link);
 	wl_list_remove(&s->forwarded_shown_destroy.link);
 	pixman_region32_fini(&s->pending.surface_damage);

@@ -235,6 +235,15 @@ static void paint_full(uint32_t *px, unsigned long frame)
 		px[i] = colour;
 }
 
+/* The bottom-right pixel of the last frame committed, which no square
+ * covers: the full-frame fill, or the buffers' first contents. */
+static uint32_t last_corner(const struct bench *b)
+{
+	if (!b->damage_full || b->frame == 0)
+		return 0x40404040u;
+	return 0xff000000u | (uint32_t)((b->frame - 1) * 0x00010203u);
+}
+
 static void commit_frame(struct bench *b, struct buffer *buf)
 {
 	int sx, sy;
@@ -341,9 +350,10 @@ static int run_frames(struct bench *b, double seconds, int warmup, const char *l
 		double others_ms = (double)(ticks1 - ticks0) * 1000.0 / (double)hz;
 
 		printf("framebench: label=%s frames=%lu seconds=%.3f fps=%.1f "
-		       "cpu_ms_per_frame=%.3f self_cpu_ms=%.0f others_cpu_ms=%.0f total_commits=%lu\n",
+		       "cpu_ms_per_frame=%.3f self_cpu_ms=%.0f others_cpu_ms=%.0f total_commits=%lu "
+		       "last_corner=%08x\n",
 		       label, frames, secs, frames / secs, (self_ms + others_ms) / frames,
-		       self_ms, others_ms, b->frame);
+		       self_ms, others_ms, b->frame, last_corner(b));
 	}
 	wl_display_roundtrip(dpy);
 	wl_display_disconnect(dpy);

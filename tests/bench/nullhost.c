@@ -6,11 +6,15 @@
  * configure per toplevel, and on every commit releases the attached buffer
  * and fires the frame callbacks at once.  It never reads a pixel.
  *
- *   nullhost [--slow-us N] [--gtk-shell] SOCKET
+ *   nullhost [--slow-us N] [--hold] [--corner] [--gtk-shell] SOCKET
  *       SOCKET: a name in $XDG_RUNTIME_DIR or an absolute path; prints
  *       "nullhost: ready" once listening.  --slow-us makes every commit
  *       take N microseconds, a host slower than its clients, so that
  *       whatever writes to it meets a full socket (backpressure tests).
+ *       --hold keeps each buffer until a newer commit replaces it, as a
+ *       compositor that reads buffers at repaint.  --corner reads the
+ *       bottom-right pixel of each committed shm buffer and prints the
+ *       last one on the way out, as "nullhost: corner=AARRGGBB".
  *       --gtk-shell also offers GNOME's gtk_shell1 (v5) and prints each
  *       request of it and of its gtk_surface1 objects, as "nullhost:
  *       INTERFACE.REQUEST ARGS" (protocol forwarding tests).
@@ -32,12 +36,16 @@ struct null_surface {
 	struct wl_resource *resource;
 	struct wl_resource *pending_buffer;
 	struct wl_listener pending_buffer_destroy;
+	struct wl_resource *shown_buffer;	/* --hold */
+	struct wl_listener shown_buffer_destroy;
 	struct wl_list frames; /* wl_resource links of wl_callbacks */
 	struct wl_list committed_frames;
 };
 
 static unsigned long commits;
 static useconds_t slow_us;
+static bool hold, corner;
+static uint32_t last_corner;
 
 static void resource_destroy(struct wl_client *c, struct wl_resource *r)
 {
@@ -51,6 +59,34 @@ static void pending_buffer_gone(struct wl_listener *l, void *data)
 	s->pending_buffer = NULL;
 	wl_list_remove(&s->pending_buffer_destroy.link);
 	wl_list_init(&s->pending_buffer_destroy.link);
+}
+
+static void shown_buffer_gone(struct wl_listener *l, void *data)
+{
+	struct null_surface *s = wl_container_of(l, s, shown_buffer_destroy);
+
+	s->shown_buffer = NULL;
+	wl_list_remove(&s->shown_buffer_destroy.link);
+	wl_list_init(&s->shown_buffer_destroy.link);
+}
+
+static void read_corner(struct wl_resource *buffer)
+{
+	struct wl_shm_buffer *shm = wl_shm_buffer_get(buffer);
+	int32_t w, h, stride;
+	const uint8_t *data;
+
+	if (!shm || wl_shm_buffer_get_format(shm) > WL_SHM_FORMAT_XRGB8888)
+		return;
+	w = wl_shm_buffer_get_width(shm);
+	h = wl_shm_buffer_get_height(shm);
+	stride = wl_shm_buffer_get_stride(shm);
+	if (w < 1 || h < 1)
+		return;
+	wl_shm_buffer_begin_access(shm);
+	data = wl_shm_buffer_get_data(shm);
+	memcpy(&last_corner, data + (size_t)(h - 1) * (size_t)stride + (size_t)(w - 1) * 4, 4);
+	wl_shm_buffer_end_access(shm);
 }
 
 static void surface_attach(struct wl_client *c, struct wl_resource *r,
@@ -102,7 +138,18 @@ static void surface_commit(struct wl_client *c, struct wl_resource *r)
 	if (slow_us)
 		usleep(slow_us);
 	if (s->pending_buffer) {
-		wl_buffer_send_release(s->pending_buffer);
+		if (corner)
+			read_corner(s->pending_buffer);
+		if (hold) {
+			if (s->shown_buffer && s->shown_buffer != s->pending_buffer)
+				wl_buffer_send_release(s->shown_buffer);
+			wl_list_remove(&s->shown_buffer_destroy.link);
+			s->shown_buffer = s->pending_buffer;
+			wl_resource_add_destroy_listener(s->shown_buffer,
+							 &s->shown_buffer_destroy);
+		} else {
+			wl_buffer_send_release(s->pending_buffer);
+		}
 		wl_list_remove(&s->pending_buffer_destroy.link);
 		wl_list_init(&s->pending_buffer_destroy.link);
 		s->pending_buffer = NULL;
@@ -137,6 +184,7 @@ static void surface_free(struct wl_resource *r)
 	wl_resource_for_each_safe(cb, tmp, &s->frames)
 		wl_resource_destroy(cb);
 	wl_list_remove(&s->pending_buffer_destroy.link);
+	wl_list_remove(&s->shown_buffer_destroy.link);
 	free(s);
 }
 
@@ -167,6 +215,8 @@ static void compositor_create_surface(struct wl_client *c, struct wl_resource *r
 	wl_list_init(&s->frames);
 	wl_list_init(&s->pending_buffer_destroy.link);
 	s->pending_buffer_destroy.notify = pending_buffer_gone;
+	wl_list_init(&s->shown_buffer_destroy.link);
+	s->shown_buffer_destroy.notify = shown_buffer_gone;
 	wl_resource_set_implementation(s->resource, &surface_impl, s, surface_free);
 }
 
@@ -441,6 +491,8 @@ static void gtk_shell_bind(struct wl_client *c, void *data, uint32_t version, ui
 static int on_count(int sig, void *data)
 {
 	fprintf(stderr, "nullhost: commits=%lu\n", commits);
+	if (corner)
+		fprintf(stderr, "nullhost: corner=%08x\n", last_corner);
 	return 0;
 }
 
@@ -503,13 +555,20 @@ int main(int argc, char **argv)
 		argv += 2;
 		argc -= 2;
 	}
-	if (argc >= 3 && strcmp(argv[1], "--gtk-shell") == 0) {
-		gtk_shell = true;
+	for (;;) {
+		if (argc >= 3 && strcmp(argv[1], "--gtk-shell") == 0)
+			gtk_shell = true;
+		else if (argc >= 3 && strcmp(argv[1], "--hold") == 0)
+			hold = true;
+		else if (argc >= 3 && strcmp(argv[1], "--corner") == 0)
+			corner = true;
+		else
+			break;
 		argv++;
 		argc--;
 	}
 	if (argc != 2 || slow_us > 1000000) {
-		fprintf(stderr, "usage: nullhost [--slow-us N] [--gtk-shell] SOCKET\n");
+		fprintf(stderr, "usage: nullhost [--slow-us N] [--hold] [--corner] [--gtk-shell] SOCKET\n");
 		return 1;
 	}
 	display = wl_display_create();
@@ -533,6 +592,8 @@ int main(int argc, char **argv)
 	fprintf(stderr, "nullhost: ready\n");
 	wl_display_run(display);
 	fprintf(stderr, "nullhost: commits=%lu\n", commits);
+	if (corner)
+		fprintf(stderr, "nullhost: corner=%08x\n", last_corner);
 	wl_event_source_remove(sigs[0]);
 	wl_event_source_remove(sigs[1]);
 	wl_event_source_remove(sigs[2]);

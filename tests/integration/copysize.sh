@@ -6,9 +6,17 @@
 #  - a 64x64 damaged square paced by frame callbacks: one host buffer, and
 #    after the first full copy exactly 64*64*4 bytes per frame;
 #  - full damage paced by frame callbacks: exactly one frame per frame;
-#  - the square committed as soon as buffers come back (3 in flight): the
-#    ring stays within its 4 buffers and each frame copies a few squares,
-#    never the frame.
+#  - the square committed as soon as buffers come back (3 in flight): a
+#    frame that comes while the host holds the last one waits for that
+#    buffer, and a newer frame replaces it, so one host buffer does and a
+#    frame copies at most 1.2x 64*64*4 bytes; every frame reaches the host
+#    or is replaced (frames = commits + dropped);
+#  - the same and full frames on a host that keeps each buffer until the
+#    next frame (nullhost --hold): wlnest learns that it does (square),
+#    stops holding frames back, sends most frames,
+#    and stays within its 4 host buffers;
+#  - in every case the host ends with the client's last frame (the
+#    bottom-right pixel nullhost --corner read of it).
 # Then `make bench`'s frames.sh runs once, briefly, with this wlnest: every
 # path it compares must measure (the benchmark keeps working).
 set -u
@@ -34,26 +42,33 @@ FRAME=$((1920 * 1080 * 4))
 SQUARE=$((64 * 64 * 4))
 
 HOST_KIND=nullhost
-HOST_RT=$T/host-null
-mkdir -m 700 "$HOST_RT"
 HOST_DISPLAY=null-0
-HOST_SOCKET=$HOST_RT/$HOST_DISPLAY
-HOST_LOG=$LOGDIR/nullhost.log
-spawn nullhost env XDG_RUNTIME_DIR="$HOST_RT" "$TOOLS/nullhost" $HOST_DISPLAY
-HOST_PID=$SPAWNED_PID
-if ! wait_until 5 test -S "$HOST_SOCKET"; then
+_null_n=0
+# null_start [NULLHOST-ARGS...]: a new nullhost, with --corner
+null_start() {
+	_null_n=$((_null_n + 1))
+	HOST_RT=$T/host-null-$_null_n
+	mkdir -m 700 "$HOST_RT"
+	HOST_SOCKET=$HOST_RT/$HOST_DISPLAY
+	HOST_LOG=$LOGDIR/nullhost-$_null_n.log
+	spawn nullhost-$_null_n env XDG_RUNTIME_DIR="$HOST_RT" "$TOOLS/nullhost" --corner "$@" $HOST_DISPLAY
+	HOST_PID=$SPAWNED_PID
+	wait_until 5 test -S "$HOST_SOCKET"
+}
+if ! null_start; then
 	fail_logs "nullhost starts"
 	tap_done
 	exit 1
 fi
 
 # run_copy NAME FRAMEBENCH-ARGS...: framebench through wlnest --shm copy;
-# sets COMMITS, COPIED and HOST_BUFFERS from wlnest's --stats
+# sets COMMITS, COPIED, HOST_BUFFERS, FRAMES and DROPPED from wlnest's
+# --stats and CORNER from framebench
 run_copy() {
 	_name=$1
 	shift
 	COMMITS=""
-	if ! nest_start --shm copy --stats; then
+	if ! nest_start --shm copy --stats ${COPY_ARGS:-}; then
 		fail_logs "$_name: wlnest starts"
 		return 1
 	fi
@@ -67,11 +82,14 @@ run_copy() {
 		fail_logs "$_name: wlnest exits 0 (status $NEST_STATUS)"
 		return 1
 	fi
-	_stats=$(grep -o 'wlnest-stats: commits=[0-9]* copied_bytes=[0-9]* host_buffers=[0-9]*' \
+	_stats=$(grep -o 'wlnest-stats: commits=[0-9]* copied_bytes=[0-9]* host_buffers=[0-9]* frames=[0-9]* dropped=[0-9]*' \
 		"$NEST_LOG" | tail -n 1)
 	COMMITS=$(echo "$_stats" | sed -n 's/.*commits=\([0-9]*\).*/\1/p')
 	COPIED=$(echo "$_stats" | sed -n 's/.*copied_bytes=\([0-9]*\).*/\1/p')
 	HOST_BUFFERS=$(echo "$_stats" | sed -n 's/.*host_buffers=\([0-9]*\).*/\1/p')
+	FRAMES=$(echo "$_stats" | sed -n 's/.*frames=\([0-9]*\).*/\1/p')
+	DROPPED=$(echo "$_stats" | sed -n 's/.*dropped=\([0-9]*\).*/\1/p')
+	CORNER=$(sed -n 's/.*last_corner=\([0-9a-f]*\).*/\1/p' "$LOGDIR/framebench-$_nest_n.log")
 	if [ -z "$COMMITS" ] || [ "$COMMITS" -lt 10 ]; then
 		fail_logs "$_name: wlnest --stats counts the commits (got '${_stats}')"
 		return 1
@@ -92,14 +110,52 @@ if run_copy "$name" --damage full --pace frame; then
 		[ "$COPIED" -eq "$want" ]
 fi
 
+# host_corner: the last bottom-right pixel the host read, once it is gone
+host_corner() {
+	stop_pid "$HOST_PID" >/dev/null 2>&1
+	sed -n 's/^nullhost: corner=\([0-9a-f]*\)$/\1/p' "$HOST_LOG" | tail -n 1
+}
+
 name="64x64 damage, 3 buffers in flight"
 if run_copy "$name" --damage square; then
-	per=$(((COPIED - FRAME * HOST_BUFFERS) / COMMITS))
-	tap_check "$name: $per bytes per frame over $COMMITS frames (between 64*64*4 and 4 squares, far from a frame), $HOST_BUFFERS host buffers (<= 4)" \
-		test "$per" -ge "$SQUARE" -a "$per" -le $((4 * SQUARE)) -a "$HOST_BUFFERS" -le 4
+	per=$(((COPIED - FRAME * HOST_BUFFERS) / FRAMES))
+	tap_check "$name: $per bytes per frame over $FRAMES frames (<= 1.2x 64*64*4 = $((SQUARE * 12 / 10))), in $HOST_BUFFERS host buffer" \
+		test "$per" -le $((SQUARE * 12 / 10)) -a "$HOST_BUFFERS" -eq 1
+	tap_check "$name: each host frame copied at least the new square ($(((COPIED - FRAME) / COMMITS)) bytes)" \
+		test $(((COPIED - FRAME * HOST_BUFFERS) / COMMITS)) -ge "$SQUARE"
+	tap_check "$name: $FRAMES frames = $COMMITS sent to the host + $DROPPED replaced before it took them, some were" \
+		test "$FRAMES" -eq $((COMMITS + DROPPED)) -a "$DROPPED" -gt 0
 fi
 
-stop_pid "$HOST_PID" >/dev/null 2>&1
+name="full frames, 3 buffers in flight"
+if run_copy "$name" --damage full; then
+	tap_check "$name: $FRAMES frames = $COMMITS sent to the host + $DROPPED replaced" \
+		test "$FRAMES" -eq $((COMMITS + DROPPED))
+	corner=$(host_corner)
+	tap_check "$name: the host ends with the client's last frame (corner pixel $corner, client $CORNER)" \
+		test -n "$CORNER" -a "$corner" = "$CORNER"
+fi
+
+if ! null_start --hold; then
+	fail_logs "nullhost --hold starts"
+fi
+name="square damage on a host that keeps buffers until the next frame"
+if COPY_ARGS=--verbose run_copy "$name" --damage square; then
+	tap_check "$name: $FRAMES frames = $COMMITS sent + $DROPPED replaced, most sent (frames wait for the host only until wlnest learns it keeps them), in $HOST_BUFFERS host buffers (<= 4)" \
+		test "$FRAMES" -eq $((COMMITS + DROPPED)) -a $((COMMITS * 2)) -ge "$FRAMES" \
+		-a "$HOST_BUFFERS" -le 4
+	grep -q "the host keeps its buffers" "$NEST_LOG"
+	tap_check "$name: wlnest logs that the host keeps its buffers" [ $? = 0 ]
+fi
+name="full damage on a host that keeps buffers until the next frame"
+if run_copy "$name" --damage full; then
+	tap_check "$name: $FRAMES frames = $COMMITS sent + $DROPPED replaced, most sent, in $HOST_BUFFERS host buffers (<= 4)" \
+		test "$FRAMES" -eq $((COMMITS + DROPPED)) -a $((COMMITS * 2)) -ge "$FRAMES" \
+		-a "$HOST_BUFFERS" -le 4
+fi
+corner=$(host_corner)
+tap_check "full damage on a host that keeps buffers: it ends with the client's last frame (corner pixel $corner, client $CORNER)" \
+	test -n "$CORNER" -a "$corner" = "$CORNER"
 
 # The benchmark itself, briefly: each path it compares measures.
 out=$LOGDIR/frames-bench.txt
