@@ -19,13 +19,14 @@
  * once, never shown, as a compositor drops a frame replaced before its
  * repaint) and their damage adds up.  With such a host at most one host
  * commit is in flight per surface, and a guest buffer is released as soon
- * as its frame is copied, as that host would release it.  Only attach, damage and commit of
- * that surface may pass a held frame: any other request of the client
- * sends it first, so the host sees requests in the client's order.  A
- * host that keeps its buffer longer than DEFER_MS gets the frame then;
- * one that does so DEFER_MISSES times in a row holds buffers until the
- * next frame (it reads them at repaint), and gets every frame at once
- * after that.
+ * as its frame is copied, as that host would release it.
+ *
+ * Only attach, damage and commit of that surface may pass a held frame:
+ * any other request of the client (a round trip too) sends it first, so
+ * the host sees requests in the client's order.  A host that keeps its
+ * buffer longer than DEFER_MS gets the frame then; one that does so
+ * DEFER_MISSES times in a row holds buffers until the next frame (it
+ * reads them at repaint), and gets every frame at once after that.
  *
  * Everything else about a surface is forwarded as is; viewport, scale and
  * transform are only recorded to turn surface damage into buffer pixels.

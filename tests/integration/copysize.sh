@@ -13,7 +13,7 @@
 #    or is replaced (frames = commits + dropped);
 #  - the same and full frames on a host that keeps each buffer until the
 #    next frame (nullhost --hold): wlnest learns that it does (square),
-#    stops holding frames back, sends most frames,
+#    stops holding frames back, sends most frames once it knows,
 #    and stays within its 4 host buffers;
 #  - in every case the host ends with the client's last frame (the
 #    bottom-right pixel nullhost --corner read of it).
@@ -141,16 +141,21 @@ if ! null_start --hold; then
 fi
 name="square damage on a host that keeps buffers until the next frame"
 if COPY_ARGS=--verbose run_copy "$name" --damage square; then
-	tap_check "$name: $FRAMES frames = $COMMITS sent + $DROPPED replaced, most sent (frames wait for the host only until wlnest learns it keeps them), in $HOST_BUFFERS host buffers (<= 4)" \
-		test "$FRAMES" -eq $((COMMITS + DROPPED)) -a $((COMMITS * 2)) -ge "$FRAMES" \
+	# frames wait for the host, and are replaced, only until wlnest
+	# learns that it keeps them (3 waits of 20 ms): a run slowed down
+	# (sanitizers) spends more of its frames learning
+	tap_check "$name: $FRAMES frames = $COMMITS sent + $DROPPED replaced, at least 1 in 4 sent, in $HOST_BUFFERS host buffers (<= 4)" \
+		test "$FRAMES" -eq $((COMMITS + DROPPED)) -a $((COMMITS * 4)) -ge "$FRAMES" \
 		-a "$HOST_BUFFERS" -le 4
 	grep -q "the host keeps its buffers" "$NEST_LOG"
 	tap_check "$name: wlnest logs that the host keeps its buffers" [ $? = 0 ]
 fi
 name="full damage on a host that keeps buffers until the next frame"
 if run_copy "$name" --damage full; then
-	tap_check "$name: $FRAMES frames = $COMMITS sent + $DROPPED replaced, most sent, in $HOST_BUFFERS host buffers (<= 4)" \
-		test "$FRAMES" -eq $((COMMITS + DROPPED)) -a $((COMMITS * 2)) -ge "$FRAMES" \
+	# a frame that waited for the buffer the host keeps would come
+	# 20 ms late: 25 a run at most
+	tap_check "$name: $FRAMES frames = $COMMITS sent (>= 100: none waits for the buffer the host keeps) + $DROPPED replaced, in $HOST_BUFFERS host buffers (<= 4)" \
+		test "$FRAMES" -eq $((COMMITS + DROPPED)) -a "$COMMITS" -ge 100 \
 		-a "$HOST_BUFFERS" -le 4
 fi
 corner=$(host_corner)
