@@ -119,9 +119,10 @@ host_corner() {
 name="64x64 damage, 3 buffers in flight"
 if run_copy "$name" --damage square; then
 	per=$(((COPIED - FRAME * HOST_BUFFERS) / FRAMES))
-	tap_check "$name: $per bytes per frame over $FRAMES frames (<= 1.2x 64*64*4 = $((SQUARE * 12 / 10))), in $HOST_BUFFERS host buffer" \
-		test "$per" -le $((SQUARE * 12 / 10)) -a "$HOST_BUFFERS" -eq 1
-	tap_check "$name: each host frame copied at least the new square ($(((COPIED - FRAME) / COMMITS)) bytes)" \
+	# a second buffer only when the host was late (past 20 ms) once
+	tap_check "$name: $per bytes per frame over $FRAMES frames (<= 1.2x 64*64*4 = $((SQUARE * 12 / 10))), in $HOST_BUFFERS host buffers (<= 2)" \
+		test "$per" -le $((SQUARE * 12 / 10)) -a "$HOST_BUFFERS" -le 2
+	tap_check "$name: each host frame copied at least the new square ($(((COPIED - FRAME * HOST_BUFFERS) / COMMITS)) bytes)" \
 		test $(((COPIED - FRAME * HOST_BUFFERS) / COMMITS)) -ge "$SQUARE"
 	tap_check "$name: $FRAMES frames = $COMMITS sent to the host + $DROPPED replaced before it took them, some were" \
 		test "$FRAMES" -eq $((COMMITS + DROPPED)) -a "$DROPPED" -gt 0
