@@ -6,15 +6,18 @@
  * configure per toplevel, and on every commit releases the attached buffer
  * and fires the frame callbacks at once.  It never reads a pixel.
  *
- *   nullhost [--slow-us N] [--hold] [--corner] [--gtk-shell] SOCKET
+ *   nullhost [--slow-us N] [--hold] [--sum] [--gtk-shell] SOCKET
  *       SOCKET: a name in $XDG_RUNTIME_DIR or an absolute path; prints
  *       "nullhost: ready" once listening.  --slow-us makes every commit
  *       take N microseconds, a host slower than its clients, so that
  *       whatever writes to it meets a full socket (backpressure tests).
  *       --hold keeps each buffer until a newer commit replaces it, as a
- *       compositor that reads buffers at repaint.  --corner reads the
- *       bottom-right pixel of each committed shm buffer and prints the
- *       last one on the way out, as "nullhost: corner=AARRGGBB".
+ *       compositor that reads buffers at repaint.  --sum prints, with
+ *       the commit count, the pixsum (tests/clients/pixsum.h) of the shm
+ *       buffer of 32 bits per pixel committed last, as "nullhost:
+ *       sum=HEX", read when that buffer is destroyed or at the end (its
+ *       client writes into it only for a later commit): it costs the
+ *       commits nothing.
  *       --gtk-shell also offers GNOME's gtk_shell1 (v5) and prints each
  *       request of it and of its gtk_surface1 objects, as "nullhost:
  *       INTERFACE.REQUEST ARGS" (protocol forwarding tests).
@@ -31,6 +34,7 @@
 #include <wayland-server.h>
 #include "gtk-shell-server-protocol.h"
 #include "xdg-shell-server-protocol.h"
+#include "pixsum.h"
 
 struct null_surface {
 	struct wl_resource *resource;
@@ -44,8 +48,10 @@ struct null_surface {
 
 static unsigned long commits;
 static useconds_t slow_us;
-static bool hold, corner;
-static uint32_t last_corner;
+static bool hold, sum;
+static uint64_t last_sum;
+static struct wl_resource *sum_buffer;	/* committed last */
+static struct wl_listener sum_buffer_destroy;
 
 static void resource_destroy(struct wl_client *c, struct wl_resource *r)
 {
@@ -70,23 +76,32 @@ static void shown_buffer_gone(struct wl_listener *l, void *data)
 	wl_list_init(&s->shown_buffer_destroy.link);
 }
 
-static void read_corner(struct wl_resource *buffer)
+static void read_sum(void)
 {
-	struct wl_shm_buffer *shm = wl_shm_buffer_get(buffer);
-	int32_t w, h, stride;
-	const uint8_t *data;
+	struct wl_shm_buffer *shm = sum_buffer ? wl_shm_buffer_get(sum_buffer) : NULL;
 
 	if (!shm || wl_shm_buffer_get_format(shm) > WL_SHM_FORMAT_XRGB8888)
 		return;
-	w = wl_shm_buffer_get_width(shm);
-	h = wl_shm_buffer_get_height(shm);
-	stride = wl_shm_buffer_get_stride(shm);
-	if (w < 1 || h < 1)
-		return;
 	wl_shm_buffer_begin_access(shm);
-	data = wl_shm_buffer_get_data(shm);
-	memcpy(&last_corner, data + (size_t)(h - 1) * (size_t)stride + (size_t)(w - 1) * 4, 4);
+	last_sum = pixsum(wl_shm_buffer_get_data(shm), wl_shm_buffer_get_width(shm),
+			  wl_shm_buffer_get_height(shm), wl_shm_buffer_get_stride(shm));
 	wl_shm_buffer_end_access(shm);
+}
+
+static void set_sum_buffer(struct wl_resource *buffer)
+{
+	wl_list_remove(&sum_buffer_destroy.link);
+	wl_list_init(&sum_buffer_destroy.link);
+	sum_buffer = buffer;
+	if (buffer)
+		wl_resource_add_destroy_listener(buffer, &sum_buffer_destroy);
+}
+
+/* still readable: the destroy signal comes before the buffer goes */
+static void sum_buffer_gone(struct wl_listener *l, void *data)
+{
+	read_sum();
+	set_sum_buffer(NULL);
 }
 
 static void surface_attach(struct wl_client *c, struct wl_resource *r,
@@ -138,8 +153,8 @@ static void surface_commit(struct wl_client *c, struct wl_resource *r)
 	if (slow_us)
 		usleep(slow_us);
 	if (s->pending_buffer) {
-		if (corner)
-			read_corner(s->pending_buffer);
+		if (sum)
+			set_sum_buffer(s->pending_buffer);
 		if (hold) {
 			if (s->shown_buffer && s->shown_buffer != s->pending_buffer)
 				wl_buffer_send_release(s->shown_buffer);
@@ -491,8 +506,10 @@ static void gtk_shell_bind(struct wl_client *c, void *data, uint32_t version, ui
 static int on_count(int sig, void *data)
 {
 	fprintf(stderr, "nullhost: commits=%lu\n", commits);
-	if (corner)
-		fprintf(stderr, "nullhost: corner=%08x\n", last_corner);
+	if (sum) {
+		read_sum();
+		fprintf(stderr, "nullhost: sum=%016llx\n", (unsigned long long)last_sum);
+	}
 	return 0;
 }
 
@@ -560,17 +577,19 @@ int main(int argc, char **argv)
 			gtk_shell = true;
 		else if (argc >= 3 && strcmp(argv[1], "--hold") == 0)
 			hold = true;
-		else if (argc >= 3 && strcmp(argv[1], "--corner") == 0)
-			corner = true;
+		else if (argc >= 3 && strcmp(argv[1], "--sum") == 0)
+			sum = true;
 		else
 			break;
 		argv++;
 		argc--;
 	}
 	if (argc != 2 || slow_us > 1000000) {
-		fprintf(stderr, "usage: nullhost [--slow-us N] [--hold] [--corner] [--gtk-shell] SOCKET\n");
+		fprintf(stderr, "usage: nullhost [--slow-us N] [--hold] [--sum] [--gtk-shell] SOCKET\n");
 		return 1;
 	}
+	wl_list_init(&sum_buffer_destroy.link);
+	sum_buffer_destroy.notify = sum_buffer_gone;
 	display = wl_display_create();
 	if (!display)
 		return 1;
@@ -592,8 +611,10 @@ int main(int argc, char **argv)
 	fprintf(stderr, "nullhost: ready\n");
 	wl_display_run(display);
 	fprintf(stderr, "nullhost: commits=%lu\n", commits);
-	if (corner)
-		fprintf(stderr, "nullhost: corner=%08x\n", last_corner);
+	if (sum) {
+		read_sum();
+		fprintf(stderr, "nullhost: sum=%016llx\n", (unsigned long long)last_sum);
+	}
 	wl_event_source_remove(sigs[0]);
 	wl_event_source_remove(sigs[1]);
 	wl_event_source_remove(sigs[2]);
