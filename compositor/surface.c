@@ -66,6 +66,12 @@
 #define DEFER_MS 20
 #define DEFER_MISSES 3	/* waits in a row past DEFER_MS: the host holds */
 
+/* A resource pointer that turns NULL when the resource is destroyed. */
+struct resource_ref {
+	struct wl_resource *resource;
+	struct wl_listener destroy;
+};
+
 struct viewport_state {
 	bool has_source;
 	double x, y, width, height;
@@ -84,8 +90,7 @@ struct host_buffer {
 	uint64_t last_used;
 	pixman_region32_t stale;
 	/* the guest buffer copied into it, released with it */
-	struct wl_resource *guest;
-	struct wl_listener guest_destroy;
+	struct resource_ref guest;
 };
 
 struct surface {
@@ -100,8 +105,7 @@ struct surface {
 
 	struct {
 		bool attached;		/* an attach wlnest has to carry out */
-		struct wl_resource *buffer;
-		struct wl_listener buffer_destroy;
+		struct resource_ref buffer;
 		int32_t dx, dy;
 		pixman_region32_t surface_damage;
 		pixman_region32_t buffer_damage;
@@ -129,11 +133,10 @@ struct surface {
 	uint64_t serial;
 	bool warned_busy;
 
-	/* a frame held back until the host gives back its latest buffer */
+	/* a frame held back until the host gives back its latest buffer,
+	 * while the client's deferred is this surface */
 	struct {
-		bool held;
-		struct wl_resource *buffer;	/* NULL once destroyed */
-		struct wl_listener buffer_destroy;
+		struct resource_ref buffer;
 		pixman_region32_t damage;	/* buffer pixels */
 		double since;			/* nest_now() when held */
 		/* checks the held frame's age; left armed (no system call
@@ -157,8 +160,7 @@ struct surface {
 	} shape;
 	/* a forwarded buffer the host shows (passthrough), the source when
 	 * a new shape comes without a new frame */
-	struct wl_resource *forwarded_shown;
-	struct wl_listener forwarded_shown_destroy;
+	struct resource_ref forwarded_shown;
 };
 
 struct viewport {
@@ -209,25 +211,29 @@ host_format(struct surface *s, const struct nest_shm_buffer *buffer)
 }
 
 static void
-forwarded_shown_destroyed(struct wl_listener *listener, void *data)
+resource_ref_set(struct resource_ref *ref, struct wl_resource *resource)
 {
-	struct surface *s =
-		wl_container_of(listener, s, forwarded_shown_destroy);
-
-	wl_list_remove(&s->forwarded_shown_destroy.link);
-	wl_list_init(&s->forwarded_shown_destroy.link);
-	s->forwarded_shown = NULL;
+	wl_list_remove(&ref->destroy.link);
+	wl_list_init(&ref->destroy.link);
+	ref->resource = resource;
+	if (resource)
+		wl_resource_add_destroy_listener(resource, &ref->destroy);
 }
 
 static void
-set_forwarded_shown(struct surface *s, struct wl_resource *buffer)
+resource_ref_destroyed(struct wl_listener *listener, void *data)
 {
-	wl_list_remove(&s->forwarded_shown_destroy.link);
-	wl_list_init(&s->forwarded_shown_destroy.link);
-	s->forwarded_shown = buffer;
-	if (buffer)
-		wl_resource_add_destroy_listener(buffer,
-						 &s->forwarded_shown_destroy);
+	struct resource_ref *ref = wl_container_of(listener, ref, destroy);
+
+	resource_ref_set(ref, NULL);
+}
+
+static void
+resource_ref_init(struct resource_ref *ref)
+{
+	ref->resource = NULL;
+	wl_list_init(&ref->destroy.link);
+	ref->destroy.notify = resource_ref_destroyed;
 }
 
 /* Sends the host the damage a shape change made, with an attach. */
@@ -259,31 +265,28 @@ flush_shape_damage(struct surface *s)
 static void
 forget_guest(struct host_buffer *hb)
 {
-	wl_list_remove(&hb->guest_destroy.link);
-	wl_list_init(&hb->guest_destroy.link);
-	hb->guest = NULL;
+	resource_ref_set(&hb->guest, NULL);
 }
 
 /* The guest buffer whose pixels hb holds may be reused now. */
 static void
 release_guest(struct host_buffer *hb)
 {
-	if (!hb->guest)
+	if (!hb->guest.resource)
 		return;
 	if (!hb->surface->object->client->display_gone)
-		wl_buffer_send_release(hb->guest);
-	forget_guest(hb);
-}
-
-static void
-guest_buffer_destroyed(struct wl_listener *listener, void *data)
-{
-	struct host_buffer *hb = wl_container_of(listener, hb, guest_destroy);
-
+		wl_buffer_send_release(hb->guest.resource);
 	forget_guest(hb);
 }
 
 static void deferred_send(struct surface *s);
+
+/* A client holds back one frame at most (nest_surface_before_request). */
+static bool
+deferred_held(struct surface *s)
+{
+	return s->object->client->deferred == s->object;
+}
 
 static void
 host_buffer_release(void *data, struct wl_buffer *wl_buffer)
@@ -293,7 +296,7 @@ host_buffer_release(void *data, struct wl_buffer *wl_buffer)
 
 	hb->busy = false;
 	release_guest(hb);
-	if (s->deferred.held) {
+	if (deferred_held(s)) {
 		/* the host gave back the frame it showed, unasked */
 		if (hb->last_used == s->serial)
 			s->defer_misses = 0;
@@ -336,7 +339,7 @@ ring_drop(struct surface *s, struct wl_resource *guest)
 	for (int i = 0; i < s->ring_count; i++) {
 		struct host_buffer *hb = &s->ring[i];
 
-		if (hb->guest && hb->guest == guest)
+		if (hb->guest.resource && hb->guest.resource == guest)
 			forget_guest(hb);
 	}
 	ring_clear(s);
@@ -376,8 +379,7 @@ host_buffer_init(struct surface *s, struct host_buffer *hb)
 	wl_shm_pool_destroy(pool);
 	close(fd);
 	wl_buffer_add_listener(hb->buffer, &host_buffer_listener, hb);
-	wl_list_init(&hb->guest_destroy.link);
-	hb->guest_destroy.notify = guest_buffer_destroyed;
+	resource_ref_init(&hb->guest);
 	pixman_region32_init_rect(&hb->stale, 0, 0, (unsigned)s->layout.width,
 				  (unsigned)s->layout.height);
 	nest->stats.host_buffers++;
@@ -414,6 +416,29 @@ ring_pick_free(struct surface *s)
 	return best;
 }
 
+/* The host buffer attached last, or NULL. */
+static struct host_buffer *
+ring_latest(struct surface *s)
+{
+	struct host_buffer *latest = NULL;
+
+	for (int i = 0; i < s->ring_count; i++) {
+		if (!latest || s->ring[i].last_used > latest->last_used)
+			latest = &s->ring[i];
+	}
+	return latest;
+}
+
+/* Whether the ring's buffers can take a copy of buffer. */
+static bool
+layout_fits(struct surface *s, const struct nest_shm_buffer *buffer)
+{
+	return s->layout.width == buffer->width &&
+	       s->layout.height == buffer->height &&
+	       s->layout.stride == buffer->stride &&
+	       s->layout.format == host_format(s, buffer);
+}
+
 /*
  * A host buffer to write the next frame into: a free one that lacks the
  * fewest pixels (with a host that releases at once, the one just shown:
@@ -427,9 +452,7 @@ ring_get(struct surface *s, struct nest_shm_buffer *buffer)
 
 	const struct nest_format *format = host_format(s, buffer);
 
-	if (s->layout.width != buffer->width ||
-	    s->layout.height != buffer->height ||
-	    s->layout.stride != buffer->stride || s->layout.format != format) {
+	if (!layout_fits(s, buffer)) {
 		ring_clear(s);
 		s->layout.width = buffer->width;
 		s->layout.height = buffer->height;
@@ -462,28 +485,6 @@ ring_get(struct surface *s, struct nest_shm_buffer *buffer)
 			best = &s->ring[i];
 	}
 	return best;
-}
-
-static void
-pending_buffer_destroyed(struct wl_listener *listener, void *data)
-{
-	struct surface *s =
-		wl_container_of(listener, s, pending.buffer_destroy);
-
-	wl_list_remove(&s->pending.buffer_destroy.link);
-	wl_list_init(&s->pending.buffer_destroy.link);
-	s->pending.buffer = NULL;
-}
-
-static void
-set_pending_buffer(struct surface *s, struct wl_resource *buffer)
-{
-	wl_list_remove(&s->pending.buffer_destroy.link);
-	wl_list_init(&s->pending.buffer_destroy.link);
-	s->pending.buffer = buffer;
-	if (buffer)
-		wl_resource_add_destroy_listener(buffer,
-						 &s->pending.buffer_destroy);
 }
 
 static void
@@ -524,8 +525,7 @@ static void
 hold_guest(struct host_buffer *hb, struct wl_resource *buffer)
 {
 	release_guest(hb);	/* only if the host never gave hb back */
-	hb->guest = buffer;
-	wl_resource_add_destroy_listener(buffer, &hb->guest_destroy);
+	resource_ref_set(&hb->guest, buffer);
 }
 
 /* Copies region of buffer into hb, cut to the shape if it applies. */
@@ -607,33 +607,11 @@ copy_to_host(struct surface *s, struct nest_shm_buffer *buffer,
 		if (guest && !s->object->client->display_gone)
 			wl_buffer_send_release(guest);
 	}
-	set_forwarded_shown(s, NULL);
+	resource_ref_set(&s->forwarded_shown, NULL);
 	wl_surface_attach((struct wl_surface *)s->object->host.proxy,
 			  hb->buffer, dx, dy);
 	flush_shape_damage(s);
 	return true;
-}
-
-static void
-deferred_buffer_destroyed(struct wl_listener *listener, void *data)
-{
-	struct surface *s =
-		wl_container_of(listener, s, deferred.buffer_destroy);
-
-	wl_list_remove(&s->deferred.buffer_destroy.link);
-	wl_list_init(&s->deferred.buffer_destroy.link);
-	s->deferred.buffer = NULL;
-}
-
-static void
-set_deferred_buffer(struct surface *s, struct wl_resource *buffer)
-{
-	wl_list_remove(&s->deferred.buffer_destroy.link);
-	wl_list_init(&s->deferred.buffer_destroy.link);
-	s->deferred.buffer = buffer;
-	if (buffer)
-		wl_resource_add_destroy_listener(buffer,
-						 &s->deferred.buffer_destroy);
 }
 
 /* Forgets the held frame, its buffer unreleased. */
@@ -642,8 +620,7 @@ deferred_clear(struct surface *s)
 {
 	struct nest_client *nc = s->object->client;
 
-	s->deferred.held = false;
-	set_deferred_buffer(s, NULL);
+	resource_ref_set(&s->deferred.buffer, NULL);
 	pixman_region32_clear(&s->deferred.damage);
 	if (nc->deferred == s->object)
 		nc->deferred = NULL;
@@ -653,7 +630,7 @@ deferred_clear(struct surface *s)
 static void
 deferred_send(struct surface *s)
 {
-	struct wl_resource *guest = s->deferred.buffer;
+	struct wl_resource *guest = s->deferred.buffer.resource;
 	struct nest_shm_buffer *shm = readable_buffer(s, guest);
 	pixman_region32_t damage;
 	bool ok = true;
@@ -687,7 +664,7 @@ deferred_timeout(void *data)
 	double waited;
 
 	s->deferred.timer_armed = false;
-	if (!s->deferred.held)
+	if (!deferred_held(s))
 		return 0;
 	waited = (nest_now() - s->deferred.since) * 1000.0;
 	if (waited < DEFER_MS) {
@@ -717,16 +694,9 @@ should_defer(struct surface *s, struct nest_shm_buffer *buffer,
 	bool behind;
 
 	if (s->host_holds || s->xwayland || shape_applies(s, buffer) ||
-	    s->pending.dx || s->pending.dy || s->ring_count == 0 ||
-	    s->layout.width != buffer->width ||
-	    s->layout.height != buffer->height ||
-	    s->layout.stride != buffer->stride ||
-	    s->layout.format != buffer->format)
+	    s->pending.dx || s->pending.dy || !layout_fits(s, buffer))
 		return false;
-	for (int i = 0; i < s->ring_count; i++) {
-		if (s->ring[i].last_used == s->serial)
-			latest = &s->ring[i];
-	}
+	latest = ring_latest(s);
 	if (!latest || !latest->busy)
 		return false;
 	free_one = ring_pick_free(s);
@@ -755,25 +725,21 @@ defer_frame(struct surface *s, struct wl_resource *guest,
 		if (!s->deferred.timer)
 			return false;
 	}
-	/* a host buffer holding the same guest buffer leaves its release
-	 * to the frame held now */
-	for (int i = 0; i < s->ring_count; i++) {
-		if (s->ring[i].guest == guest)
-			forget_guest(&s->ring[i]);
-	}
-	if (s->deferred.held) {
-		if (s->deferred.buffer && s->deferred.buffer != guest &&
-		    !nc->display_gone)
-			wl_buffer_send_release(s->deferred.buffer);
+	/* frames are held back only while guest buffers are released once
+	 * copied: no host buffer holds one */
+	if (deferred_held(s)) {
+		struct wl_resource *replaced = s->deferred.buffer.resource;
+
+		if (replaced && replaced != guest && !nc->display_gone)
+			wl_buffer_send_release(replaced);
 		nc->nest->stats.dropped++;
 	} else {
-		s->deferred.held = true;
 		s->deferred.since = nest_now();
 		nc->deferred = s->object;
 		if (!s->deferred.timer_armed)
 			deferred_arm(s, DEFER_MS);
 	}
-	set_deferred_buffer(s, guest);
+	resource_ref_set(&s->deferred.buffer, guest);
 	pixman_region32_union(&s->deferred.damage, &s->deferred.damage,
 			      damage);
 	return true;
@@ -801,9 +767,9 @@ commit_shm_buffer(struct surface *s, struct nest_shm_buffer *buffer,
 				       (unsigned)buffer->height);
 	s->object->client->nest->stats.frames++;
 	/* an offset moves the frame shown: not one to merge */
-	if (s->deferred.held && (s->pending.dx || s->pending.dy))
+	if (deferred_held(s) && (s->pending.dx || s->pending.dy))
 		deferred_send(s);
-	*deferred = (s->deferred.held || should_defer(s, buffer, &damage)) &&
+	*deferred = (deferred_held(s) || should_defer(s, buffer, &damage)) &&
 		    defer_frame(s, buffer->resource, &damage);
 	if (!*deferred)
 		ok = copy_to_host(s, buffer, &damage, buffer->resource,
@@ -860,7 +826,7 @@ apply_pending(struct surface *s)
 	s->pending.scale_set = false;
 	s->pending.transform_set = false;
 	s->pending.attached = false;
-	set_pending_buffer(s, NULL);
+	resource_ref_set(&s->pending.buffer, NULL);
 	pixman_region32_clear(&s->pending.surface_damage);
 	pixman_region32_clear(&s->pending.buffer_damage);
 }
@@ -869,7 +835,7 @@ apply_pending(struct surface *s)
 static void
 release_unused(struct surface *s, struct wl_resource *buffer)
 {
-	if (buffer && buffer != s->pending.buffer)
+	if (buffer && buffer != s->pending.buffer.resource)
 		wl_buffer_send_release(buffer);
 }
 
@@ -883,7 +849,7 @@ static bool
 commit_pending(struct surface *s, bool *deferred)
 {
 	struct wl_surface *host = (struct wl_surface *)s->object->host.proxy;
-	struct wl_resource *buffer = s->pending.buffer;
+	struct wl_resource *buffer = s->pending.buffer.resource;
 	struct nest_shm_buffer *shm;
 	struct nest_object *forwarded;
 
@@ -893,7 +859,7 @@ commit_pending(struct surface *s, bool *deferred)
 		if (!buffer) {
 			/* none, or destroyed before the commit: as if null */
 			wl_surface_attach(host, NULL, 0, 0);
-			set_forwarded_shown(s, NULL);
+			resource_ref_set(&s->forwarded_shown, NULL);
 		} else if (copies(s, shm)) {
 			if (!commit_shm_buffer(s, shm, deferred))
 				return false;
@@ -904,7 +870,7 @@ commit_pending(struct surface *s, bool *deferred)
 							      forwarded->host.proxy :
 						      NULL,
 					  s->pending.dx, s->pending.dy);
-			set_forwarded_shown(s, forwarded ? buffer : NULL);
+			resource_ref_set(&s->forwarded_shown, forwarded ? buffer : NULL);
 			flush_shape_damage(s);
 			if (!s->copy && s->ring_count)
 				ring_drop(s, buffer);
@@ -967,19 +933,6 @@ nest_surface_is_gated(struct nest_object *object)
 	return s && s->gated;
 }
 
-/* The host buffer attached last, or NULL. */
-static struct host_buffer *
-ring_latest(struct surface *s)
-{
-	struct host_buffer *latest = NULL;
-
-	for (int i = 0; i < s->ring_count; i++) {
-		if (!latest || s->ring[i].last_used > latest->last_used)
-			latest = &s->ring[i];
-	}
-	return latest;
-}
-
 /*
  * A new shape and no new frame (X clients need not redraw): shows the
  * current frame again, cut to the new shape, from the guest buffer it
@@ -999,11 +952,11 @@ reshape_now(struct surface *s)
 
 	if (s->gated || !host)
 		return;
-	if (s->forwarded_shown) {
-		guest = s->forwarded_shown;
+	if (s->forwarded_shown.resource) {
+		guest = s->forwarded_shown.resource;
 		latest = NULL;	/* the host shows no copy */
 	} else {
-		guest = latest ? latest->guest : NULL;
+		guest = latest ? latest->guest.resource : NULL;
 	}
 	source = readable_buffer(s, guest);
 	if (!source)
@@ -1016,7 +969,7 @@ reshape_now(struct surface *s)
 			return;
 		wl_surface_attach(host, (struct wl_buffer *)forwarded->host.proxy,
 				  0, 0);
-		set_forwarded_shown(s, guest);
+		resource_ref_set(&s->forwarded_shown, guest);
 		flush_shape_damage(s);
 		wl_surface_commit(host);
 		ring_drop(s, guest);
@@ -1171,15 +1124,15 @@ surface_request(struct nest_object *object, uint32_t opcode,
 		if (!s->gated && !readable_buffer(s, buffer)) {
 			/* Not ours to copy: a forwarded buffer, or none. */
 			s->pending.attached = false;
-			set_pending_buffer(s, NULL);
+			resource_ref_set(&s->pending.buffer, NULL);
 			return false;
 		}
 		if (s->gated && s->pending.attached)
-			release_unused(s, s->pending.buffer == buffer ?
+			release_unused(s, s->pending.buffer.resource == buffer ?
 						  NULL :
-						  s->pending.buffer);
+						  s->pending.buffer.resource);
 		s->pending.attached = true;
-		set_pending_buffer(s, buffer);
+		resource_ref_set(&s->pending.buffer, buffer);
 		s->pending.dx = args[1].i;
 		s->pending.dy = args[2].i;
 		return true;
@@ -1258,12 +1211,9 @@ surface_create(struct nest_object *object)
 	s->gated = xwayland;
 	s->scale = 1;
 	wl_list_init(&s->gated_frames);
-	wl_list_init(&s->pending.buffer_destroy.link);
-	s->pending.buffer_destroy.notify = pending_buffer_destroyed;
-	wl_list_init(&s->forwarded_shown_destroy.link);
-	s->forwarded_shown_destroy.notify = forwarded_shown_destroyed;
-	wl_list_init(&s->deferred.buffer_destroy.link);
-	s->deferred.buffer_destroy.notify = deferred_buffer_destroyed;
+	resource_ref_init(&s->pending.buffer);
+	resource_ref_init(&s->forwarded_shown);
+	resource_ref_init(&s->deferred.buffer);
 	pixman_region32_init(&s->deferred.damage);
 	pixman_region32_init(&s->pending.surface_damage);
 	pixman_region32_init(&s->pending.buffer_damage);
@@ -1297,8 +1247,8 @@ surface_destroy(struct nest_object *object)
 	if (s->deferred.timer)
 		wl_event_source_remove(s->deferred.timer);
 	pixman_region32_fini(&s->deferred.damage);
-	wl_list_remove(&s->pending.buffer_destroy.link);
-	wl_list_remove(&s->forwarded_shown_destroy.link);
+	resource_ref_set(&s->pending.buffer, NULL);
+	resource_ref_set(&s->forwarded_shown, NULL);
 	pixman_region32_fini(&s->pending.surface_damage);
 	pixman_region32_fini(&s->pending.buffer_damage);
 	pixman_region32_fini(&s->shape.region);

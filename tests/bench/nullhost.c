@@ -503,6 +503,7 @@ static void gtk_shell_bind(struct wl_client *c, void *data, uint32_t version, ui
 	fprintf(stderr, "nullhost: gtk_shell1 bound (v%u)\n", version);
 }
 
+/* SIGUSR2, and on the way out: the commit count (and --sum) */
 static int on_count(int sig, void *data)
 {
 	fprintf(stderr, "nullhost: commits=%lu\n", commits);
@@ -610,11 +611,7 @@ int main(int argc, char **argv)
 	sigs[3] = wl_event_loop_add_signal(loop, SIGUSR2, on_count, display);
 	fprintf(stderr, "nullhost: ready\n");
 	wl_display_run(display);
-	fprintf(stderr, "nullhost: commits=%lu\n", commits);
-	if (sum) {
-		read_sum();
-		fprintf(stderr, "nullhost: sum=%016llx\n", (unsigned long long)last_sum);
-	}
+	on_count(SIGUSR2, display);
 	wl_event_source_remove(sigs[0]);
 	wl_event_source_remove(sigs[1]);
 	wl_event_source_remove(sigs[2]);
