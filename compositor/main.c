@@ -452,6 +452,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	nest.shm_mode = opts.shm_mode;
+	nest.time_copies = opts.stats;
 	nest.title_tag = opts.tag;
 	/* In a VM the host may restart under us; without one, quit by default. */
 	nest.reconnect = opts.reconnect < 0 ? opts.virtwl != NULL : opts.reconnect;
@@ -575,11 +576,15 @@ out:
 	if (opts.stats)
 		fprintf(stderr,
 			"wlnest-stats: commits=%llu copied_bytes=%llu "
-			"host_buffers=%llu frames=%llu dropped=%llu\n",
+			"host_buffers=%llu frames=%llu dropped=%llu "
+			"big_copies=%llu big_copy_bytes=%llu big_copy_us=%llu\n",
 			(unsigned long long)nest.stats.commits,
 			(unsigned long long)nest.stats.copied_bytes,
 			(unsigned long long)nest.stats.host_buffers,
 			(unsigned long long)nest.stats.frames,
-			(unsigned long long)nest.stats.dropped);
+			(unsigned long long)nest.stats.dropped,
+			(unsigned long long)nest.stats.big_copies,
+			(unsigned long long)nest.stats.big_copy_bytes,
+			(unsigned long long)(nest.stats.big_copy_ns / 1000));
 	return status;
 }

@@ -80,7 +80,14 @@ struct nest_stats {
 	uint64_t commits;		/* surface commits carrying a copied buffer */
 	uint64_t copied_bytes;		/* bytes the copy path wrote */
 	uint64_t host_buffers;		/* host buffers allocated */
+	/* copies of at least NEST_TIMED_COPY_MIN bytes, timed with --stats:
+	 * how many, their bytes and the CPU time they took */
+	uint64_t big_copies;
+	uint64_t big_copy_bytes;
+	uint64_t big_copy_ns;
 };
+
+#define NEST_TIMED_COPY_MIN (1u << 20)
 
 struct nest {
 	struct wl_display *display;
@@ -108,6 +115,7 @@ struct nest {
 	const char *title_tag;		/* --tag: before every toplevel title */
 	const char *app_id_prefix;	/* --app-id-prefix */
 	struct nest_stats stats;
+	bool time_copies;		/* --stats: time the big copies too */
 	bool host_lost;			/* until the watch connection is back */
 	bool reconnect;			/* on losing the host, wait for it */
 	struct wl_event_source *reconnect_timer;

@@ -9,7 +9,7 @@
  *              [--warmup N] [--buffers N] [--pids PID,PID...] [--count-parent]
  *              [--label NAME]
  *   framebench --memcpy full|square [--seconds S] [--buffers N]
- *   framebench --paint-copy [--seconds S] [--buffers N]
+ *   framebench --paint-copy [--seconds S] [--buffers N] [--keep-lines|--paint-only]
  *
  * Each frame repaints and damages either the whole buffer or a 64x64
  * square (moving, changing colour).  By default a frame is committed as
@@ -21,11 +21,17 @@
  * on each side touches.  --paint-copy measures the limit of a path that
  * copies every frame once (copy mode) on this machine: a child process
  * paints full frames into memory files as the client does while this one
- * copies each painted frame out of its own read-only mapping, then drops
- * the lines it read from its caches as wlnest does, over N
+ * copies each painted frame out of its own read-only mapping into one
+ * buffer (all a proxy needs when its host gives buffers back at once, as
+ * nullhost does), then drops
+ * the lines it read from its caches as wlnest does (not with
+ * --keep-lines: a plain memcpy), over N
  * buffers (3 by default), both at once as the client and the proxy run;
  * its frames/s over native's is the most copy mode can reach against
- * passthrough, which only paints.
+ * passthrough, which only paints, and its CPU per frame what copying a
+ * frame just painted on another core costs (others_cpu_ms: the painter's,
+ * which a copy slows down as well).  --paint-only passes the turns and
+ * copies nothing: the painter's CPU without a copy.
  * Output: one line "framebench: label=... frames=N seconds=S fps=F
  * cpu_ms_per_frame=C self_cpu_ms=A others_cpu_ms=B".
  */
@@ -417,15 +423,18 @@ static int run_memcpy(bool full, int n_pairs, double seconds, const char *label)
  * read-only as a proxy does, copies each painted frame out; a pipe each
  * way passes the turns, over a ring of n buffers.
  */
-static int run_paint_copy(int n, double seconds, const char *label)
+enum paint_copy { PAINT_COPY_DROP, PAINT_COPY_KEEP, PAINT_ONLY };
+
+static int run_paint_copy(int n, double seconds, enum paint_copy how, const char *label)
 {
 	size_t size = (size_t)STRIDE * HEIGHT;
 	uint32_t *paint[MAX_BUFFERS];
-	uint8_t *srcs[MAX_BUFFERS], *dsts[MAX_BUFFERS];
+	uint8_t *srcs[MAX_BUFFERS], *dst = malloc(size);
 	int painted[2], free_slots[2], status;
 	unsigned long copied = 0;
 	double t0, cpu0, secs, cpu_ms;
 	unsigned checksum = 0;
+	struct rusage painter_usage;
 	pid_t painter;
 	char token;
 
@@ -437,12 +446,11 @@ static int run_paint_copy(int n, double seconds, const char *label)
 		paint[i] = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		srcs[i] = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
 		close(fd);
-		dsts[i] = malloc(size);
-		if (paint[i] == MAP_FAILED || srcs[i] == MAP_FAILED || !dsts[i])
+		if (paint[i] == MAP_FAILED || srcs[i] == MAP_FAILED || !dst)
 			return 1;
 		memset(paint[i], 0x5a, size);
-		memset(dsts[i], 0xa5, size);
 	}
+	memset(dst, 0xa5, size);
 	if (pipe(painted) < 0 || pipe(free_slots) < 0)
 		return 1;
 	painter = fork();
@@ -470,8 +478,10 @@ static int run_paint_copy(int n, double seconds, const char *label)
 		if (write(free_slots[1], "f", 1) != 1)
 			return 1;
 	while (read(painted[0], &token, 1) == 1) {
-		memcpy(dsts[copied % (unsigned long)n], srcs[copied % (unsigned long)n], size);
-		nest_drop_lines(srcs[copied % (unsigned long)n], size);
+		if (how != PAINT_ONLY)
+			memcpy(dst, srcs[copied % (unsigned long)n], size);
+		if (how == PAINT_COPY_DROP)
+			nest_drop_lines(srcs[copied % (unsigned long)n], size);
 		copied++;
 		if (copied % 8 == 0 && now_seconds() - t0 >= seconds)
 			break;
@@ -482,15 +492,19 @@ static int run_paint_copy(int n, double seconds, const char *label)
 	cpu_ms = (self_cpu_seconds() - cpu0) * 1000.0;
 	close(free_slots[1]);	/* the painter ends at end of file */
 	waitpid(painter, &status, 0);
+	getrusage(RUSAGE_CHILDREN, &painter_usage);
+	checksum = dst[size / 2] + dst[12345];
+	free(dst);
 	for (int i = 0; i < n; i++) {
-		checksum += dsts[i][size / 2] + dsts[i][12345];
 		munmap(paint[i], size);
 		munmap(srcs[i], size);
-		free(dsts[i]);
 	}
 	printf("framebench: label=%s frames=%lu seconds=%.3f fps=%.1f cpu_ms_per_frame=%.4f "
-	       "self_cpu_ms=%.0f others_cpu_ms=0 checksum=%u\n",
-	       label, copied, secs, copied / secs, cpu_ms / (double)copied, cpu_ms, checksum);
+	       "self_cpu_ms=%.0f others_cpu_ms=%.0f checksum=%u\n",
+	       label, copied, secs, copied / secs, cpu_ms / (double)copied, cpu_ms,
+	       ((double)painter_usage.ru_utime.tv_sec + painter_usage.ru_utime.tv_usec / 1e6 +
+		(double)painter_usage.ru_stime.tv_sec + painter_usage.ru_stime.tv_usec / 1e6) * 1000.0,
+	       checksum);
 	return 0;
 }
 
@@ -507,6 +521,8 @@ int main(int argc, char **argv)
 		{ "memcpy", required_argument, NULL, 'm' },
 		{ "count-parent", no_argument, NULL, 'P' },
 		{ "paint-copy", no_argument, NULL, 'C' },
+		{ "keep-lines", no_argument, NULL, 'K' },
+		{ "paint-only", no_argument, NULL, 'O' },
 		{ 0 },
 	};
 	struct bench b = { .damage_full = true, .n_buffers = 3 };
@@ -514,6 +530,7 @@ int main(int argc, char **argv)
 	double seconds = 3;
 	int warmup = 30, c;
 	bool buffers_given = false, paint_copy = false;
+	enum paint_copy how = PAINT_COPY_DROP;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -557,6 +574,12 @@ int main(int argc, char **argv)
 		case 'C':
 			paint_copy = true;
 			break;
+		case 'K':
+			how = PAINT_COPY_KEEP;
+			break;
+		case 'O':
+			how = PAINT_ONLY;
+			break;
 		case 'P':
 			/* for a proxy that runs us as its child (waypipe server) */
 			if (b.n_roots < MAX_ROOTS)
@@ -570,7 +593,7 @@ int main(int argc, char **argv)
 	if (seconds <= 0 || warmup < 0)
 		return 1;
 	if (paint_copy)
-		return run_paint_copy(b.n_buffers, seconds, label);
+		return run_paint_copy(b.n_buffers, seconds, how, label);
 	if (memcpy_mode)
 		return run_memcpy(strcmp(memcpy_mode, "square") != 0,
 				  buffers_given ? b.n_buffers : 1, seconds, label);

@@ -63,7 +63,8 @@ if ! null_start; then
 fi
 
 # run_copy NAME FRAMEBENCH-ARGS...: framebench through wlnest --shm copy;
-# sets COMMITS, COPIED, HOST_BUFFERS, FRAMES and DROPPED from wlnest's
+# sets COMMITS, COPIED, HOST_BUFFERS, FRAMES, DROPPED and BIG_COPIES,
+# BIG_BYTES, BIG_US (the copies of 1 MiB or more, timed) from wlnest's
 # --stats and SUM (of its last frame) from framebench
 run_copy() {
 	_name=$1
@@ -83,13 +84,16 @@ run_copy() {
 		fail_logs "$_name: wlnest exits 0 (status $NEST_STATUS)"
 		return 1
 	fi
-	_stats=$(grep -o 'wlnest-stats: commits=[0-9]* copied_bytes=[0-9]* host_buffers=[0-9]* frames=[0-9]* dropped=[0-9]*' \
+	_stats=$(grep -o 'wlnest-stats: commits=[0-9]* copied_bytes=[0-9]* host_buffers=[0-9]* frames=[0-9]* dropped=[0-9]* big_copies=[0-9]* big_copy_bytes=[0-9]* big_copy_us=[0-9]*' \
 		"$NEST_LOG" | tail -n 1)
 	COMMITS=$(echo "$_stats" | sed -n 's/.*commits=\([0-9]*\).*/\1/p')
 	COPIED=$(echo "$_stats" | sed -n 's/.*copied_bytes=\([0-9]*\).*/\1/p')
 	HOST_BUFFERS=$(echo "$_stats" | sed -n 's/.*host_buffers=\([0-9]*\).*/\1/p')
 	FRAMES=$(echo "$_stats" | sed -n 's/.*frames=\([0-9]*\).*/\1/p')
 	DROPPED=$(echo "$_stats" | sed -n 's/.*dropped=\([0-9]*\).*/\1/p')
+	BIG_COPIES=$(echo "$_stats" | sed -n 's/.*big_copies=\([0-9]*\).*/\1/p')
+	BIG_BYTES=$(echo "$_stats" | sed -n 's/.*big_copy_bytes=\([0-9]*\).*/\1/p')
+	BIG_US=$(echo "$_stats" | sed -n 's/.*big_copy_us=\([0-9]*\).*/\1/p')
 	SUM=$(sed -n 's/.*last_sum=\([0-9a-f]*\).*/\1/p' "$LOGDIR/framebench-$_nest_n.log")
 	if [ -z "$COMMITS" ] || [ "$COMMITS" -lt 10 ]; then
 		fail_logs "$_name: wlnest --stats counts the commits (got '${_stats}')"
@@ -102,6 +106,8 @@ if run_copy "$name" --damage square --pace frame; then
 	want=$((FRAME + (COMMITS - 1) * SQUARE))
 	tap_check "$name: $COMMITS frames copied $COPIED bytes = one full frame + 64*64*4 per frame after it ($want), in $HOST_BUFFERS host buffer" \
 		test "$COPIED" -eq "$want" -a "$HOST_BUFFERS" -eq 1
+	tap_check "$name: wlnest timed the one copy of 1 MiB or more, the first full frame ($BIG_COPIES copies, $BIG_BYTES bytes)" \
+		test "$BIG_COPIES" -eq 1 -a "$BIG_BYTES" -eq "$FRAME"
 fi
 
 name="full damage paced by frame callbacks"
@@ -109,6 +115,8 @@ if run_copy "$name" --damage full --pace frame; then
 	want=$((COMMITS * FRAME))
 	tap_check "$name: $COMMITS frames copied $COPIED bytes = one frame each ($want)" \
 		[ "$COPIED" -eq "$want" ]
+	tap_check "$name: wlnest timed every copy ($BIG_COPIES copies, $BIG_BYTES bytes, $BIG_US us of CPU)" \
+		test "$BIG_COPIES" -eq "$COMMITS" -a "$BIG_BYTES" -eq "$COPIED" -a "$BIG_US" -gt 0
 fi
 
 # host_sum: the checksum of the last frame the host got, once it is gone
@@ -181,7 +189,8 @@ out=$LOGDIR/frames-bench.txt
 if WLNEST=$WLNEST BENCH_SECONDS=0.2 BENCH_REPEAT=1 sh "$VIRTWL_TOP/tests/bench/frames.sh" \
 	>"$out" 2>"$LOGDIR/frames-bench.err"; then
 	missing=""
-	for row in "memcpy full" "paint-copy full" "native full" "byterelay full" "wlnest-passthrough full" \
+	for row in "memcpy full" "paint-copy full" "paint-memcpy full" "paint-only full" \
+		"native full" "byterelay full" "wlnest-passthrough full" \
 		"wlnest-copy full" "memcpy square" "native square" "byterelay square" \
 		"wlnest-passthrough square" "wlnest-copy square" "native square-paced" \
 		"byterelay square-paced" "wlnest-passthrough square-paced" \
@@ -191,6 +200,13 @@ if WLNEST=$WLNEST BENCH_SECONDS=0.2 BENCH_REPEAT=1 sh "$VIRTWL_TOP/tests/bench/f
 		awk -v p="$1" -v c="$2" '$1 == p && $2 == c && $3 + 0 > 0 { found = 1 }
 			END { exit !found }' "$out" || missing="$missing [$row]"
 	done
+	# the copy itself, timed by wlnest: a CPU figure only (column 5)
+	awk '$1 == "copy-itself" && $2 == "full" && $5 + 0 > 0 { found = 1 }
+		END { exit !found }' "$out" || missing="$missing [copy-itself full]"
+	grep -q "copy mode spends [0-9.]* ms per frame copied above passthrough" "$out" ||
+		missing="$missing [the full-frame copy target]"
+	grep -q "the copy itself: [0-9.]* ms of wlnest CPU" "$out" ||
+		missing="$missing [the copy itself]"
 	tap_check "make bench frames.sh measures every path (missing:${missing:- none})" \
 		[ -z "$missing" ]
 else
