@@ -26,7 +26,14 @@
  * the host sees requests in the client's order.  A host that keeps its
  * buffer longer than DEFER_MS gets the frame then; one that does so
  * DEFER_MISSES times in a row holds buffers until the next frame (it
- * reads them at repaint), and gets every frame at once after that.
+ * reads them at repaint), and gets every frame at once after that, each
+ * guest buffer released when the host releases its copy.  A frame also
+ * waits, whatever the host, while the host holds all RING_MAX host
+ * buffers: releasing guest buffers without the host releasing anything
+ * would let a client commit as fast as it draws, and flood the host
+ * connection until it fails.  Past HOLD_WAIT_MS without a release the
+ * frame goes into the buffer the host has held longest: a host that
+ * never gives buffers back still gets a frame that often.
  *
  * Everything else about a surface is forwarded as is; viewport, scale and
  * transform are only recorded to turn surface damage into buffer pixels.
@@ -66,6 +73,7 @@
  * a loaded machine, for a host that gives buffers back at once. */
 #define DEFER_MS 20
 #define DEFER_MISSES 3	/* waits in a row past DEFER_MS: the host holds */
+#define HOLD_WAIT_MS 100	/* the host holds every buffer: at most this */
 
 /* A resource pointer that turns NULL when the resource is destroyed. */
 struct resource_ref {
@@ -237,28 +245,17 @@ resource_ref_init(struct resource_ref *ref)
 	ref->destroy.notify = resource_ref_destroyed;
 }
 
-/* Sends the host the damage a shape change made, with an attach. */
+static void send_damage(struct wl_surface *host,
+			const pixman_region32_t *region, bool buffer_pixels);
+
+/* Sends the host the damage a shape change made, with an attach
+ * (Xwayland's surfaces have a scale of 1: buffer pixels are surface
+ * coordinates). */
 static void
 flush_shape_damage(struct surface *s)
 {
-	struct wl_surface *host = (struct wl_surface *)s->object->host.proxy;
-	const pixman_box32_t *boxes;
-	int n;
-
-	boxes = pixman_region32_rectangles(&s->shape.damage, &n);
-	for (int i = 0; i < n; i++) {
-		int32_t w = boxes[i].x2 - boxes[i].x1;
-		int32_t h = boxes[i].y2 - boxes[i].y1;
-
-		/* Xwayland's surfaces have a scale of 1: buffer pixels are
-		 * surface coordinates */
-		if (wl_proxy_get_version((struct wl_proxy *)host) >= 4)
-			wl_surface_damage_buffer(host, boxes[i].x1,
-						 boxes[i].y1, w, h);
-		else
-			wl_surface_damage(host, boxes[i].x1, boxes[i].y1, w,
-					  h);
-	}
+	send_damage((struct wl_surface *)s->object->host.proxy,
+		    &s->shape.damage, true);
 	pixman_region32_clear(&s->shape.damage);
 }
 
@@ -668,10 +665,58 @@ deferred_clear(struct surface *s)
 		nc->deferred = NULL;
 }
 
-/* Sends the host the frame held back, copied into a free host buffer. */
+/*
+ * Sends the host region as damage, in buffer pixels (else surface
+ * coordinates); a host older than damage_buffer gets buffer damage as
+ * the whole surface.  The damage of many frames merged falls apart into
+ * many rectangles: past DAMAGE_RECTS_MAX, their bounding box goes, so that
+ * one frame is a few requests however many it stands for.
+ */
+#define DAMAGE_RECTS_MAX 16
+
+static void
+send_damage(struct wl_surface *host, const pixman_region32_t *region,
+	    bool buffer_pixels)
+{
+	const pixman_box32_t *boxes;
+	int n;
+
+	if (!pixman_region32_not_empty((pixman_region32_t *)region))
+		return;
+	if (buffer_pixels && wl_proxy_get_version((struct wl_proxy *)host) < 4) {
+		wl_surface_damage(host, 0, 0, INT32_MAX, INT32_MAX);
+		return;
+	}
+	boxes = pixman_region32_rectangles((pixman_region32_t *)region, &n);
+	if (n > DAMAGE_RECTS_MAX) {
+		boxes = pixman_region32_extents((pixman_region32_t *)region);
+		n = 1;
+	}
+	for (int i = 0; i < n; i++) {
+		int32_t w = boxes[i].x2 - boxes[i].x1;
+		int32_t h = boxes[i].y2 - boxes[i].y1;
+
+		if (buffer_pixels)
+			wl_surface_damage_buffer(host, boxes[i].x1,
+						 boxes[i].y1, w, h);
+		else
+			wl_surface_damage(host, boxes[i].x1, boxes[i].y1, w,
+					  h);
+	}
+}
+
+/*
+ * Sends the host the frame held back, copied into a free host buffer,
+ * with the damage of the frames it stands for.  While it was held the
+ * damage requests of the surface went no further (each frame replaced
+ * would otherwise send the host requests, and a client drawing as fast
+ * as it can would fill the host connection while the host is busy): the
+ * damage recorded since its commit, for the next frame, follows it.
+ */
 static void
 deferred_send(struct surface *s)
 {
+	struct wl_surface *host = (struct wl_surface *)s->object->host.proxy;
 	struct wl_resource *guest = s->deferred.buffer.resource;
 	struct nest_shm_buffer *shm = readable_buffer(s, guest);
 	pixman_region32_t damage;
@@ -680,11 +725,16 @@ deferred_send(struct surface *s)
 	pixman_region32_init(&damage);
 	pixman_region32_copy(&damage, &s->deferred.damage);
 	deferred_clear(s);
-	if (shm && s->object->host.proxy) {
+	if (shm && host) {
 		ok = copy_to_host(s, shm, &damage, guest, 0, 0);
-		if (ok)
-			wl_surface_commit(
-				(struct wl_surface *)s->object->host.proxy);
+		if (ok) {
+			send_damage(host, &damage, true);
+			wl_surface_commit(host);
+		}
+	}
+	if (ok && host) {
+		send_damage(host, &s->pending.surface_damage, false);
+		send_damage(host, &s->pending.buffer_damage, true);
 	}
 	pixman_region32_fini(&damage);
 	if (!ok)
@@ -703,17 +753,18 @@ static int
 deferred_timeout(void *data)
 {
 	struct surface *s = data;
-	double waited;
+	double waited, limit;
 
 	s->deferred.timer_armed = false;
 	if (!deferred_held(s))
 		return 0;
 	waited = (nest_now() - s->deferred.since) * 1000.0;
-	if (waited < DEFER_MS) {
-		deferred_arm(s, DEFER_MS - waited);
+	limit = s->host_holds ? HOLD_WAIT_MS : DEFER_MS;
+	if (waited < limit) {
+		deferred_arm(s, limit - waited);
 		return 0;
 	}
-	if (++s->defer_misses >= DEFER_MISSES) {
+	if (!s->host_holds && ++s->defer_misses >= DEFER_MISSES) {
 		nest_debug("surface %u: the host keeps its buffers; frames go to it at once",
 			   wl_resource_get_id(s->object->resource));
 		s->host_holds = true;
@@ -722,10 +773,33 @@ deferred_timeout(void *data)
 	return 0;
 }
 
+/* Whether a host buffer holds guest, to release it with its own release. */
+static bool
+ring_holds(struct surface *s, struct wl_resource *guest)
+{
+	for (int i = 0; i < s->ring_count; i++) {
+		if (s->ring[i].guest.resource == guest)
+			return true;
+	}
+	return false;
+}
+
+/* Whether the host holds every host buffer the surface may have. */
+static bool
+ring_all_held(struct surface *s)
+{
+	if (s->ring_count < RING_MAX || ring_pick_free(s))
+		return false;
+	/* it may have released one already */
+	nest_client_peek_host(s->object->client);
+	return !ring_pick_free(s);
+}
+
 /*
  * Whether a frame of buffer with damage (buffer pixels) waits for the
  * host buffer the host holds: it showed the frame before, so only the new
  * damage is copied, where any free one would have to catch up on more.
+ * With a host that keeps its buffers, only while it holds them all.
  */
 static bool
 should_defer(struct surface *s, struct nest_shm_buffer *buffer,
@@ -735,9 +809,11 @@ should_defer(struct surface *s, struct nest_shm_buffer *buffer,
 	pixman_region32_t extra;
 	bool behind;
 
-	if (s->host_holds || s->xwayland || shape_applies(s, buffer) ||
+	if (s->xwayland || shape_applies(s, buffer) ||
 	    s->pending.dx || s->pending.dy || !layout_fits(s, buffer))
 		return false;
+	if (s->host_holds)
+		return ring_all_held(s);
 	latest = ring_latest(s);
 	if (!latest || !latest->busy)
 		return false;
@@ -767,12 +843,13 @@ defer_frame(struct surface *s, struct wl_resource *guest,
 		if (!s->deferred.timer)
 			return false;
 	}
-	/* frames are held back only while guest buffers are released once
-	 * copied: no host buffer holds one */
 	if (deferred_held(s)) {
 		struct wl_resource *replaced = s->deferred.buffer.resource;
 
-		if (replaced && replaced != guest && !nc->display_gone)
+		/* (a host buffer holding it releases it when the host
+		 * releases that one) */
+		if (replaced && replaced != guest && !nc->display_gone &&
+		    !ring_holds(s, replaced))
 			wl_buffer_send_release(replaced);
 		nc->nest->stats.dropped++;
 	} else {
@@ -1185,7 +1262,9 @@ surface_request(struct nest_object *object, uint32_t opcode,
 						   args[0].i, args[1].i,
 						   (unsigned)args[2].i,
 						   (unsigned)args[3].i);
-		return s->gated;
+		/* recorded only while gated or a frame is held (see
+		 * deferred_send) */
+		return s->gated || deferred_held(s);
 	case WL_SURFACE_DAMAGE_BUFFER:
 		if (args[2].i > 0 && args[3].i > 0)
 			pixman_region32_union_rect(&s->pending.buffer_damage,
@@ -1193,7 +1272,7 @@ surface_request(struct nest_object *object, uint32_t opcode,
 						   args[0].i, args[1].i,
 						   (unsigned)args[2].i,
 						   (unsigned)args[3].i);
-		return s->gated;
+		return s->gated || deferred_held(s);
 	case WL_SURFACE_SET_BUFFER_SCALE:
 		s->pending.scale_set = true;
 		s->pending.scale = args[0].i;

@@ -6,13 +6,22 @@
  * configure per toplevel, and on every commit releases the attached buffer
  * and fires the frame callbacks at once.  It never reads a pixel.
  *
- *   nullhost [--slow-us N] [--hold] [--sum] [--gtk-shell] SOCKET
+ *   nullhost [--slow-us N] [--hold] [--repaint-ms N] [--stall-ms N] [--sum]
+ *            [--gtk-shell] SOCKET
  *       SOCKET: a name in $XDG_RUNTIME_DIR or an absolute path; prints
  *       "nullhost: ready" once listening.  --slow-us makes every commit
  *       take N microseconds, a host slower than its clients, so that
  *       whatever writes to it meets a full socket (backpressure tests).
  *       --hold keeps each buffer until a newer commit replaces it, as a
- *       compositor that reads buffers at repaint.  --sum prints, with
+ *       compositor that reads buffers at repaint.  --repaint-ms keeps
+ *       every buffer committed until the second repaint (one every N ms)
+ *       after a newer commit replaced it, as a compositor whose frames
+ *       take two repaints to retire; a
+ *       commit of a buffer it still holds is counted ("busy_commits=N"
+ *       beside the commit count: the client wrote into a buffer the host
+ *       may be reading).  --stall-ms stops for N ms at the first commit
+ *       of a buffer, reading nothing meanwhile, as a compositor busy
+ *       setting up its first window.  --sum prints, with
  *       the commit count, the pixsum (tests/clients/pixsum.h) of the shm
  *       buffer of 32 bits per pixel committed last, as "nullhost:
  *       sum=HEX", read when that buffer is destroyed or at the end (its
@@ -43,8 +52,23 @@ struct null_surface {
 	struct wl_resource *shown_buffer;	/* --hold */
 	struct wl_listener shown_buffer_destroy;
 	struct wl_list frames; /* wl_resource links of wl_callbacks */
-	struct wl_list committed_frames;
+	struct held *latest_held;		/* --repaint-ms */
 };
+
+/* --repaint-ms: a buffer the host holds until a repaint */
+struct held {
+	struct wl_list link;			/* held_buffers */
+	struct wl_resource *buffer;
+	struct wl_listener destroy;
+	struct null_surface *latest_of;		/* NULL once replaced */
+	int repaints;				/* since it was replaced */
+};
+
+static struct wl_list held_buffers;
+static unsigned repaint_ms;
+static unsigned long busy_commits;
+static unsigned stall_ms;
+static struct wl_event_source *repaint_timer;
 
 static unsigned long commits;
 static useconds_t slow_us;
@@ -104,6 +128,67 @@ static void sum_buffer_gone(struct wl_listener *l, void *data)
 	set_sum_buffer(NULL);
 }
 
+static void held_free(struct held *h)
+{
+	if (h->latest_of)
+		h->latest_of->latest_held = NULL;
+	wl_list_remove(&h->destroy.link);
+	wl_list_remove(&h->link);
+	free(h);
+}
+
+static void held_gone(struct wl_listener *l, void *data)
+{
+	struct held *h = wl_container_of(l, h, destroy);
+
+	held_free(h);
+}
+
+/* --repaint-ms: buffer, just committed on s, is held until a repaint */
+static void hold_until_repaint(struct null_surface *s, struct wl_resource *buffer)
+{
+	struct held *h, *found = NULL;
+
+	wl_list_for_each(h, &held_buffers, link) {
+		if (h->buffer == buffer)
+			found = h;
+	}
+	if (found) {
+		busy_commits++;
+	} else {
+		found = calloc(1, sizeof(*found));
+		if (!found) {
+			wl_buffer_send_release(buffer);
+			return;
+		}
+		found->buffer = buffer;
+		found->destroy.notify = held_gone;
+		wl_resource_add_destroy_listener(buffer, &found->destroy);
+		wl_list_insert(held_buffers.prev, &found->link);
+	}
+	if (s->latest_held && s->latest_held != found)
+		s->latest_held->latest_of = NULL;
+	if (found->latest_of && found->latest_of != s)
+		found->latest_of->latest_held = NULL;
+	found->latest_of = s;
+	found->repaints = 0;
+	s->latest_held = found;
+}
+
+static int on_repaint(void *data)
+{
+	struct held *h, *tmp;
+
+	wl_list_for_each_safe(h, tmp, &held_buffers, link) {
+		if (h->latest_of || ++h->repaints < 2)
+			continue;
+		wl_buffer_send_release(h->buffer);
+		held_free(h);
+	}
+	wl_event_source_timer_update(repaint_timer, (int)repaint_ms);
+	return 0;
+}
+
 static void surface_attach(struct wl_client *c, struct wl_resource *r,
 			   struct wl_resource *buffer, int32_t x, int32_t y)
 {
@@ -152,10 +237,16 @@ static void surface_commit(struct wl_client *c, struct wl_resource *r)
 	commits++;
 	if (slow_us)
 		usleep(slow_us);
+	if (s->pending_buffer && stall_ms) {
+		usleep((useconds_t)stall_ms * 1000);
+		stall_ms = 0;
+	}
 	if (s->pending_buffer) {
 		if (sum)
 			set_sum_buffer(s->pending_buffer);
-		if (hold) {
+		if (repaint_ms) {
+			hold_until_repaint(s, s->pending_buffer);
+		} else if (hold) {
 			if (s->shown_buffer && s->shown_buffer != s->pending_buffer)
 				wl_buffer_send_release(s->shown_buffer);
 			wl_list_remove(&s->shown_buffer_destroy.link);
@@ -200,6 +291,8 @@ static void surface_free(struct wl_resource *r)
 		wl_resource_destroy(cb);
 	wl_list_remove(&s->pending_buffer_destroy.link);
 	wl_list_remove(&s->shown_buffer_destroy.link);
+	if (s->latest_held)
+		s->latest_held->latest_of = NULL;
 	free(s);
 }
 
@@ -506,7 +599,10 @@ static void gtk_shell_bind(struct wl_client *c, void *data, uint32_t version, ui
 /* SIGUSR2, and on the way out: the commit count (and --sum) */
 static int on_count(int sig, void *data)
 {
-	fprintf(stderr, "nullhost: commits=%lu\n", commits);
+	if (repaint_ms)
+		fprintf(stderr, "nullhost: commits=%lu busy_commits=%lu\n", commits, busy_commits);
+	else
+		fprintf(stderr, "nullhost: commits=%lu\n", commits);
 	if (sum) {
 		read_sum();
 		fprintf(stderr, "nullhost: sum=%016llx\n", (unsigned long long)last_sum);
@@ -580,15 +676,24 @@ int main(int argc, char **argv)
 			hold = true;
 		else if (argc >= 3 && strcmp(argv[1], "--sum") == 0)
 			sum = true;
-		else
+		else if (argc >= 4 && strcmp(argv[1], "--repaint-ms") == 0) {
+			repaint_ms = (unsigned)atoi(argv[2]);
+			argv++;
+			argc--;
+		} else if (argc >= 4 && strcmp(argv[1], "--stall-ms") == 0) {
+			stall_ms = (unsigned)atoi(argv[2]);
+			argv++;
+			argc--;
+		} else
 			break;
 		argv++;
 		argc--;
 	}
-	if (argc != 2 || slow_us > 1000000) {
-		fprintf(stderr, "usage: nullhost [--slow-us N] [--hold] [--sum] [--gtk-shell] SOCKET\n");
+	if (argc != 2 || slow_us > 1000000 || repaint_ms > 10000 || stall_ms > 10000) {
+		fprintf(stderr, "usage: nullhost [--slow-us N] [--hold] [--repaint-ms N] [--stall-ms N] [--sum] [--gtk-shell] SOCKET\n");
 		return 1;
 	}
+	wl_list_init(&held_buffers);
 	wl_list_init(&sum_buffer_destroy.link);
 	sum_buffer_destroy.notify = sum_buffer_gone;
 	display = wl_display_create();
@@ -609,6 +714,12 @@ int main(int argc, char **argv)
 	sigs[1] = wl_event_loop_add_signal(loop, SIGINT, on_signal, display);
 	sigs[2] = wl_event_loop_add_signal(loop, SIGUSR1, on_hotplug, display);
 	sigs[3] = wl_event_loop_add_signal(loop, SIGUSR2, on_count, display);
+	if (repaint_ms) {
+		repaint_timer = wl_event_loop_add_timer(loop, on_repaint, NULL);
+		if (!repaint_timer)
+			return 1;
+		wl_event_source_timer_update(repaint_timer, (int)repaint_ms);
+	}
 	fprintf(stderr, "nullhost: ready\n");
 	wl_display_run(display);
 	on_count(SIGUSR2, display);
@@ -616,6 +727,8 @@ int main(int argc, char **argv)
 	wl_event_source_remove(sigs[1]);
 	wl_event_source_remove(sigs[2]);
 	wl_event_source_remove(sigs[3]);
+	if (repaint_timer)
+		wl_event_source_remove(repaint_timer);
 	wl_display_destroy_clients(display);
 	wl_display_destroy(display);
 	return 0;

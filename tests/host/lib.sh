@@ -419,6 +419,23 @@ nest_start() {
 	fi
 }
 
+# null_start [NULLHOST-ARGS...]: a new nullhost (tests/bench/nullhost.c),
+# with --sum, on a runtime dir of its own as HOST_DISPLAY (null-0 unless
+# set); sets HOST_RT, HOST_SOCKET, HOST_LOG and HOST_PID
+_null_n=0
+null_start() {
+	_null_n=$((_null_n + 1))
+	HOST_KIND=nullhost
+	HOST_DISPLAY=${HOST_DISPLAY:-null-0}
+	HOST_RT=$T/host-null-$_null_n
+	mkdir -m 700 "$HOST_RT"
+	HOST_SOCKET=$HOST_RT/$HOST_DISPLAY
+	HOST_LOG=$LOGDIR/nullhost-$_null_n.log
+	spawn nullhost-$_null_n env XDG_RUNTIME_DIR="$HOST_RT" "$TOOLS/nullhost" --sum "$@" "$HOST_DISPLAY"
+	HOST_PID=$SPAWNED_PID
+	wait_until 5 test -S "$HOST_SOCKET"
+}
+
 # nest_stop: SIGTERM and expect exit status 0; sets NEST_STATUS.
 nest_stop() {
 	if [ "${VIRTWL_DIRECT:-0}" = 1 ] || [ -z "${NEST_PID:-}" ]; then

@@ -42,20 +42,6 @@ done
 FRAME=$((1920 * 1080 * 4))
 SQUARE=$((64 * 64 * 4))
 
-HOST_KIND=nullhost
-HOST_DISPLAY=null-0
-_null_n=0
-# null_start [NULLHOST-ARGS...]: a new nullhost, with --sum
-null_start() {
-	_null_n=$((_null_n + 1))
-	HOST_RT=$T/host-null-$_null_n
-	mkdir -m 700 "$HOST_RT"
-	HOST_SOCKET=$HOST_RT/$HOST_DISPLAY
-	HOST_LOG=$LOGDIR/nullhost-$_null_n.log
-	spawn nullhost-$_null_n env XDG_RUNTIME_DIR="$HOST_RT" "$TOOLS/nullhost" --sum "$@" $HOST_DISPLAY
-	HOST_PID=$SPAWNED_PID
-	wait_until 5 test -S "$HOST_SOCKET"
-}
 if ! null_start; then
 	fail_logs "nullhost starts"
 	tap_done
