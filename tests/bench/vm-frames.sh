@@ -95,7 +95,7 @@ guest_run() {
 		l=$(echo "$AVM_OUT" | tail -n 1)
 		echo "guest-memcpy $d $(field fps "$l") $(field cpu_ms_per_frame "$l")" >>"$gres"
 		# a wlnest of its own with --stats, so its copies can be counted
-		g "wlnest --virtwl --socket bench-$d --stats >/tmp/bw-$d.log 2>&1 & echo \$! >/tmp/bw.pid; i=0; while [ ! -S \$XDG_RUNTIME_DIR/bench-$d ] && [ \$i -lt 200 ]; do sleep 0.05; i=\$((i + 1)); done; [ -S \$XDG_RUNTIME_DIR/bench-$d ]" ||
+		g "wlnest --virtwl --socket bench-$d --stats >/tmp/bw-$d.log 2>&1 & echo \$! >/tmp/bw.pid; $(g_sock_wait bench-$d 100)" ||
 			{ echo "guest wlnest did not start: $AVM_OUT"; return 1; }
 		q0=$(ticks "$qpid")
 		g "p=\$(cat /tmp/bw.pid); a=\$(cut -d' ' -f14,15 /proc/\$p/stat); WAYLAND_DISPLAY=bench-$d framebench --damage $d --seconds $SECS --pids \$p; b=\$(cut -d' ' -f14,15 /proc/\$p/stat); echo wlnest-ticks \$a \$b"
@@ -118,7 +118,7 @@ guest_run() {
 		echo "guest $d $(field fps "$l") $(field frames "$l") $(field seconds "$l") $(field self_cpu_ms "$l") $(field others_cpu_ms "$l") ${wt:-0} $qms ${copied:-0} ${commits:-0} ${nframes:-0} ${bigc:-0} ${bigus:-0}" >>"$gres"
 	done
 	# the round trips take turns, each figure the best of three
-	g "wl-probe relay bench-relay >/tmp/relay.log 2>&1 & i=0; while [ ! -S \$XDG_RUNTIME_DIR/bench-relay ] && [ \$i -lt 100 ]; do sleep 0.05; i=\$((i + 1)); done"
+	g "wl-probe relay bench-relay >/tmp/relay.log 2>&1 & $(g_sock_wait bench-relay)"
 	raw_rtt=""
 	relay_rtt=""
 	nest_rtt=""

@@ -200,6 +200,13 @@ g_alive() {
 	g "s=\$(cut -d' ' -f3 /proc/\$(cat /tmp/$1.pid)/stat) && [ \"\$s\" != Z ]"
 }
 
+# g_sock_wait NAME [TENTHS]: guest shell that waits up to TENTHS tenths of
+# a second (default 50) for the socket NAME in the guest's runtime dir,
+# and fails if it did not come
+g_sock_wait() {
+	echo "i=0; while [ ! -S \$XDG_RUNTIME_DIR/$1 ] && [ \$i -lt \$((${2:-50} * 2)) ]; do sleep 0.05; i=\$((i + 1)); done; [ -S \$XDG_RUNTIME_DIR/$1 ]"
+}
+
 _g_log_has() {
 	g "grep -qE '$2' /tmp/$1.log"
 }

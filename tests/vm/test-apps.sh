@@ -252,7 +252,7 @@ run_host() {
 	fi
 	# make bench's bare relay (vm-frames): round trips through it reach
 	# the host compositor
-	g "wl-probe relay t-relay >/tmp/relay.log 2>&1 & p=\$!; i=0; while [ ! -S \$XDG_RUNTIME_DIR/t-relay ] && [ \$i -lt 100 ]; do sleep 0.05; i=\$((i + 1)); done; WAYLAND_DISPLAY=t-relay wl-probe rtt --wayland --count 20; r=\$?; kill \$p; rm -f \$XDG_RUNTIME_DIR/t-relay; exit \$r"
+	g "wl-probe relay t-relay >/tmp/relay.log 2>&1 & p=\$!; $(g_sock_wait t-relay); WAYLAND_DISPLAY=t-relay wl-probe rtt --wayland --count 20; r=\$?; kill \$p; rm -f \$XDG_RUNTIME_DIR/t-relay; exit \$r"
 	if echo "$AVM_OUT" | grep -q '^wl-probe: rtt mode=wayland n=20 us=[0-9]'; then
 		tap_ok "$host: round trips through wl-probe relay reach the host"
 	else
