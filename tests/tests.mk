@@ -87,7 +87,7 @@ $(eval $(call test_tool,nullhost,tests/bench/nullhost.c $(call proto_c,xdg-shell
 $(eval $(call test_tool,framebench,tests/bench/framebench.c $(call proto_c,xdg-shell),wayland-client))
 $(BUILD)/tests/framebench: compositor/cachelines.h
 $(eval $(call test_tool,byterelay,tests/bench/byterelay.c,))
-BENCHES += tests/bench/frames.sh tests/bench/x11.sh
+BENCHES += tests/bench/frames.sh tests/bench/x11.sh tests/bench/desktops.sh
 
 # Prerequisites are expanded where a rule is read, and check-programs is
 # declared above the test tools: list them again here (keep this last).

@@ -15,11 +15,7 @@
 # after the app has drawn for a while; CPU per frame is the app's and
 # wlnest's (host figures), or QEMU's host CPU (the whole guest).
 set -u
-VIRTWL_TOP=${VIRTWL_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-VIRTWL_BUILD=${VIRTWL_BUILD:-$VIRTWL_TOP/build}
-export VIRTWL_TOP VIRTWL_BUILD
-. "$VIRTWL_TOP/tests/lib.sh"
-. "$VIRTWL_TOP/tests/host/lib.sh"
+. "$(dirname "$0")/env.sh"
 . "$VIRTWL_TOP/tests/vm/apps-lib.sh"
 SECS=${BENCH_SECONDS:-5}
 APP="env GSK_RENDERER=cairo NO_AT_BRIDGE=1 gtk4-demo --run=paintable_animated"

@@ -20,11 +20,7 @@
 # The guest figures include sending the command over the serial console
 # (a few ms).  Each app is closed, and its window gone, before the next.
 set -u
-VIRTWL_TOP=${VIRTWL_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-VIRTWL_BUILD=${VIRTWL_BUILD:-$VIRTWL_TOP/build}
-export VIRTWL_TOP VIRTWL_BUILD
-. "$VIRTWL_TOP/tests/lib.sh"
-. "$VIRTWL_TOP/tests/host/lib.sh"
+. "$(dirname "$0")/env.sh"
 . "$VIRTWL_TOP/tests/vm/apps-lib.sh"
 REPEAT=${BENCH_REPEAT:-3}
 APPS="foot weston-terminal weston-flower xterm"

@@ -26,11 +26,7 @@
 # guest's vCPU counts, one boot and one report each (default "1 2": under
 # TCG each vCPU is a host thread).
 set -u
-VIRTWL_TOP=${VIRTWL_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-VIRTWL_BUILD=${VIRTWL_BUILD:-$VIRTWL_TOP/build}
-export VIRTWL_TOP VIRTWL_BUILD
-. "$VIRTWL_TOP/tests/lib.sh"
-. "$VIRTWL_TOP/tests/host/lib.sh"
+. "$(dirname "$0")/env.sh"
 . "$VIRTWL_TOP/tests/vm/apps-lib.sh"
 SECS=${BENCH_SECONDS:-3}
 FB=$VIRTWL_BUILD/tests/framebench

@@ -419,6 +419,25 @@ nest_start() {
 	fi
 }
 
+# host_installed HOST: the host compositor HOST (weston, sway, cage,
+# mutter or kwin) is installed
+host_installed() {
+	case $1 in
+	kwin) command -v kwin_wayland ;;
+	*) command -v "$1" ;;
+	esac >/dev/null
+}
+
+# host_start_free HOST: host_start, with weston's desktop shell, where
+# windows take any size (its kiosk shell wants the output's)
+host_start_free() {
+	if [ "$1" = weston ]; then
+		host_start weston desktop
+	else
+		host_start "$1"
+	fi
+}
+
 # null_start [NULLHOST-ARGS...]: a new nullhost (tests/bench/nullhost.c),
 # with --sum, on a runtime dir of its own as HOST_DISPLAY (null-0 unless
 # set); sets HOST_RT, HOST_SOCKET, HOST_LOG and HOST_PID

@@ -24,11 +24,7 @@ nest_require
 XWIN=${XWIN:-$TOOLS/xwin}
 
 for host in mutter kwin; do
-	case $host in
-	kwin) hostcmd=kwin_wayland ;;
-	*) hostcmd=$host ;;
-	esac
-	if ! command -v $hostcmd >/dev/null || ! command -v dbus-run-session >/dev/null; then
+	if ! host_installed $host || ! command -v dbus-run-session >/dev/null; then
 		tap_skip "$host" "$host is not installed (scripts/install-deps.sh)"
 		continue
 	fi

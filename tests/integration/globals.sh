@@ -27,11 +27,7 @@ else
 fi
 
 for host in weston sway cage mutter kwin; do
-	case $host in
-	kwin) hostcmd=kwin_wayland ;;
-	*) hostcmd=$host ;;
-	esac
-	if ! command -v $hostcmd >/dev/null; then
+	if ! host_installed $host; then
 		tap_skip "$host: globals through wlnest" "$host is not installed (scripts/install-deps.sh)"
 		continue
 	fi

@@ -9,7 +9,8 @@
 # read nothing for a while as it sets up the window.  The client must keep
 # its connection (on kwin, copy mode once lost it: the host connection
 # filled while kwin was busy), in copy mode frames must reach the host,
-# and wlnest must exit 0.
+# and wlnest must exit 0.  Then make bench's desktops.sh, briefly: it
+# measures every path on every desktop installed.
 set -u
 . "$VIRTWL_TOP/tests/lib.sh"
 . "$VIRTWL_TOP/tests/host/lib.sh"
@@ -23,18 +24,11 @@ if [ ! -x "$TOOLS/framebench" ]; then
 fi
 
 for host in weston sway mutter kwin; do
-	case $host in
-	kwin) hostcmd=kwin_wayland ;;
-	*) hostcmd=$host ;;
-	esac
-	if ! command -v $hostcmd >/dev/null; then
+	if ! host_installed $host; then
 		tap_skip "$host" "$host is not installed (scripts/install-deps.sh)"
 		continue
 	fi
-	# weston's kiosk shell wants a buffer of the output's size
-	shell=
-	[ $host = weston ] && shell=desktop
-	if ! host_start $host $shell; then
+	if ! host_start_free $host; then
 		fail_logs "$host: host compositor starts"
 		continue
 	fi
@@ -60,4 +54,28 @@ for host in weston sway mutter kwin; do
 	done
 	host_stop
 done
+
+# The benchmark itself, briefly: every desktop here and path measures.
+out=$LOGDIR/desktops-bench.txt
+if [ "${VIRTWL_DIRECT:-0}" = 1 ]; then
+	tap_skip "make bench desktops.sh measures every path" "direct mode, no wlnest"
+elif WLNEST=$WLNEST BENCH_SECONDS=0.3 sh "$VIRTWL_TOP/tests/bench/desktops.sh" \
+	>"$out" 2>"$LOGDIR/desktops-bench.err"; then
+	missing=""
+	for host in weston sway mutter kwin; do
+		host_installed $host || continue
+		for c in square square-paced; do
+			# report rows: HOST CASE NATIVE PT (R) COPY (R) SENT (R)
+			awk -v h=$host -v c=$c '$1 == h && $2 == c && $3 + 0 > 0 && $4 + 0 > 0 &&
+				$6 + 0 > 0 && $8 + 0 > 0 { found = 1 } END { exit !found }' "$out" ||
+				missing="$missing [$host $c]"
+		done
+	done
+	tap_check "make bench desktops.sh measures every path (missing:${missing:- none})" \
+		[ -z "$missing" ]
+else
+	tap_fail "make bench desktops.sh runs"
+	log_excerpt "$out"
+	log_excerpt "$LOGDIR/desktops-bench.err"
+fi
 tap_done
