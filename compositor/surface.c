@@ -245,8 +245,45 @@ resource_ref_init(struct resource_ref *ref)
 	ref->destroy.notify = resource_ref_destroyed;
 }
 
-static void send_damage(struct wl_surface *host,
-			const pixman_region32_t *region, bool buffer_pixels);
+/*
+ * Sends the host region as damage, in buffer pixels (else surface
+ * coordinates); a host older than damage_buffer gets buffer damage as
+ * the whole surface.  The damage of many frames merged falls apart into
+ * many rectangles: past DAMAGE_RECTS_MAX, their bounding box goes, so that
+ * one frame is a few requests however many it stands for.
+ */
+#define DAMAGE_RECTS_MAX 16
+
+static void
+send_damage(struct wl_surface *host, const pixman_region32_t *region,
+	    bool buffer_pixels)
+{
+	const pixman_box32_t *boxes;
+	int n;
+
+	if (!pixman_region32_not_empty((pixman_region32_t *)region))
+		return;
+	if (buffer_pixels && wl_proxy_get_version((struct wl_proxy *)host) < 4) {
+		wl_surface_damage(host, 0, 0, INT32_MAX, INT32_MAX);
+		return;
+	}
+	boxes = pixman_region32_rectangles((pixman_region32_t *)region, &n);
+	if (n > DAMAGE_RECTS_MAX) {
+		boxes = pixman_region32_extents((pixman_region32_t *)region);
+		n = 1;
+	}
+	for (int i = 0; i < n; i++) {
+		int32_t w = boxes[i].x2 - boxes[i].x1;
+		int32_t h = boxes[i].y2 - boxes[i].y1;
+
+		if (buffer_pixels)
+			wl_surface_damage_buffer(host, boxes[i].x1,
+						 boxes[i].y1, w, h);
+		else
+			wl_surface_damage(host, boxes[i].x1, boxes[i].y1, w,
+					  h);
+	}
+}
 
 /* Sends the host the damage a shape change made, with an attach
  * (Xwayland's surfaces have a scale of 1: buffer pixels are surface
@@ -414,6 +451,20 @@ ring_pick_free(struct surface *s)
 	return best;
 }
 
+/* A free host buffer, after taking in any release the host already
+ * sent; NULL if it holds them all. */
+static struct host_buffer *
+ring_free_now(struct surface *s)
+{
+	struct host_buffer *hb = ring_pick_free(s);
+
+	if (!hb && s->ring_count >= 2) {
+		nest_client_peek_host(s->object->client);
+		hb = ring_pick_free(s);
+	}
+	return hb;
+}
+
 /* The host buffer attached last, or NULL. */
 static struct host_buffer *
 ring_latest(struct surface *s)
@@ -457,13 +508,9 @@ ring_get(struct surface *s, struct nest_shm_buffer *buffer)
 		s->layout.stride = buffer->stride;
 		s->layout.format = format;
 	}
-	best = ring_pick_free(s);
-	if (!best && s->ring_count >= 2) {
-		/* The host may have released one already: look before adding
-		 * a buffer, which would make every copy catch up on more. */
-		nest_client_peek_host(s->object->client);
-		best = ring_pick_free(s);
-	}
+	/* (the host may have released one already: look before adding a
+	 * buffer, which would make every copy catch up on more) */
+	best = ring_free_now(s);
 	if (best)
 		return best;
 	if (s->ring_count < RING_MAX) {
@@ -666,46 +713,6 @@ deferred_clear(struct surface *s)
 }
 
 /*
- * Sends the host region as damage, in buffer pixels (else surface
- * coordinates); a host older than damage_buffer gets buffer damage as
- * the whole surface.  The damage of many frames merged falls apart into
- * many rectangles: past DAMAGE_RECTS_MAX, their bounding box goes, so that
- * one frame is a few requests however many it stands for.
- */
-#define DAMAGE_RECTS_MAX 16
-
-static void
-send_damage(struct wl_surface *host, const pixman_region32_t *region,
-	    bool buffer_pixels)
-{
-	const pixman_box32_t *boxes;
-	int n;
-
-	if (!pixman_region32_not_empty((pixman_region32_t *)region))
-		return;
-	if (buffer_pixels && wl_proxy_get_version((struct wl_proxy *)host) < 4) {
-		wl_surface_damage(host, 0, 0, INT32_MAX, INT32_MAX);
-		return;
-	}
-	boxes = pixman_region32_rectangles((pixman_region32_t *)region, &n);
-	if (n > DAMAGE_RECTS_MAX) {
-		boxes = pixman_region32_extents((pixman_region32_t *)region);
-		n = 1;
-	}
-	for (int i = 0; i < n; i++) {
-		int32_t w = boxes[i].x2 - boxes[i].x1;
-		int32_t h = boxes[i].y2 - boxes[i].y1;
-
-		if (buffer_pixels)
-			wl_surface_damage_buffer(host, boxes[i].x1,
-						 boxes[i].y1, w, h);
-		else
-			wl_surface_damage(host, boxes[i].x1, boxes[i].y1, w,
-					  h);
-	}
-}
-
-/*
  * Sends the host the frame held back, copied into a free host buffer,
  * with the damage of the frames it stands for.  While it was held the
  * damage requests of the surface went no further (each frame replaced
@@ -749,6 +756,13 @@ deferred_arm(struct surface *s, double ms)
 					     (int)ms + 1) == 0;
 }
 
+/* How long a held frame waits for the host at most (ms). */
+static double
+defer_limit(struct surface *s)
+{
+	return s->host_holds ? HOLD_WAIT_MS : DEFER_MS;
+}
+
 static int
 deferred_timeout(void *data)
 {
@@ -759,7 +773,7 @@ deferred_timeout(void *data)
 	if (!deferred_held(s))
 		return 0;
 	waited = (nest_now() - s->deferred.since) * 1000.0;
-	limit = s->host_holds ? HOLD_WAIT_MS : DEFER_MS;
+	limit = defer_limit(s);
 	if (waited < limit) {
 		deferred_arm(s, limit - waited);
 		return 0;
@@ -788,11 +802,7 @@ ring_holds(struct surface *s, struct wl_resource *guest)
 static bool
 ring_all_held(struct surface *s)
 {
-	if (s->ring_count < RING_MAX || ring_pick_free(s))
-		return false;
-	/* it may have released one already */
-	nest_client_peek_host(s->object->client);
-	return !ring_pick_free(s);
+	return s->ring_count >= RING_MAX && !ring_free_now(s);
 }
 
 /*
@@ -856,7 +866,7 @@ defer_frame(struct surface *s, struct wl_resource *guest,
 		s->deferred.since = nest_now();
 		nc->deferred = s->object;
 		if (!s->deferred.timer_armed)
-			deferred_arm(s, DEFER_MS);
+			deferred_arm(s, defer_limit(s));
 	}
 	resource_ref_set(&s->deferred.buffer, guest);
 	pixman_region32_union(&s->deferred.damage, &s->deferred.damage,

@@ -438,6 +438,8 @@ static int run_paint_copy(int n, double seconds, enum paint_copy how, const char
 	pid_t painter;
 	char token;
 
+	if (!dst)
+		return 1;
 	for (int i = 0; i < n; i++) {
 		int fd = memfd_create("framebench-paint", MFD_CLOEXEC);
 
@@ -446,7 +448,7 @@ static int run_paint_copy(int n, double seconds, enum paint_copy how, const char
 		paint[i] = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		srcs[i] = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
 		close(fd);
-		if (paint[i] == MAP_FAILED || srcs[i] == MAP_FAILED || !dst)
+		if (paint[i] == MAP_FAILED || srcs[i] == MAP_FAILED)
 			return 1;
 		memset(paint[i], 0x5a, size);
 	}
